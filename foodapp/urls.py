@@ -1,0 +1,12 @@
+"""Top-level URL routes; each app owns its own urls module."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("foodapp.core.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("foodapp.catalog.urls")),
+    path("", include("foodapp.census.urls")),
+]
