@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import django_stubs_ext
+
 from foodapp.settings.environment import (
     database_from_env,
     env_bool,
@@ -13,6 +15,9 @@ from foodapp.settings.environment import (
     env_str,
     redis_url_from_env,
 )
+
+# Lets the admin and querysets be subscripted in annotations at run time.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = env_path("VAR_DIR", BASE_DIR / "var")
@@ -134,7 +139,7 @@ if REDIS_URL:
         "socket_connect_timeout": 5,
     }
 else:
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = "filesystem://localhost//"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),

@@ -1,0 +1,75 @@
+"""Training runs (a row the UI polls) and the model versions they export."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class ModelVersion(models.Model):
+    """One exported version of a named model, as a folder under MODELS_DIR/<name>/<version>/."""
+
+    class State(models.TextChoices):
+        READY = "ready", "Ready"
+        ACTIVE = "active", "Active (served)"
+        RETIRED = "retired", "Retired"
+
+    model_name = models.CharField(max_length=64)
+    version = models.PositiveIntegerField()
+    model_type = models.CharField(max_length=32, blank=True)
+    path = models.CharField(max_length=500)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.READY)
+    metrics = models.JSONField(default=dict, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["model_name", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model_name", "version"], name="training_unique_model_version"
+            ),
+            models.UniqueConstraint(
+                fields=["model_name"],
+                condition=models.Q(state="active"),
+                name="training_one_active_version_per_model",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_name} v{self.version} ({self.state})"
+
+
+class TrainingRun(models.Model):
+    """A request to train a model; the worker claims it, reports progress and links the result."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    model_name = models.CharField(max_length=64)
+    params = models.JSONField(default=dict, blank=True)
+    state = models.CharField(
+        max_length=16, choices=State.choices, default=State.QUEUED, db_index=True
+    )
+    progress = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    celery_task_id = models.CharField(max_length=64, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    result_version = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.model_name} run #{self.pk} ({self.state})"

@@ -1,0 +1,30 @@
+"""Celery tasks for training: thin wrappers that take ids and call services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+
+from foodapp.training import services
+
+
+@shared_task(
+    bind=True,
+    name="foodapp.training.tasks.train_model",
+    time_limit=settings.TRAINING_TIME_LIMIT,
+    soft_time_limit=settings.TRAINING_TIME_LIMIT - 60,
+    acks_late=True,
+)
+def train_model(self: Any, *, run_id: int) -> dict[str, Any]:
+    """Execute one training run on the training queue."""
+    run = services.training_run_execute(run_id=run_id, task_id=str(self.request.id or ""))
+    version = run.result_version.version if run.result_version else None
+    return {"run_id": run.pk, "state": run.state, "version": version}
+
+
+@shared_task(name="foodapp.training.tasks.fail_stale_runs")
+def fail_stale_runs() -> int:
+    """Periodic (beat): fail runs whose worker vanished."""
+    return services.training_runs_fail_stale()
