@@ -1,0 +1,68 @@
+"""The interaction log: what people searched, were shown, clicked, ordered and rated."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from foodapp.catalog.models import Dish
+
+
+class EventType(models.TextChoices):
+    SEARCH = "search", "Search"
+    IMPRESSION = "impression", "Impression"
+    CLICK = "click", "Click"
+    ORDER = "order", "Order"
+    RATING = "rating", "Rating"
+
+
+class SearchQuery(models.Model):
+    """A normalised search text and how often it was searched."""
+
+    text = models.CharField(max_length=255, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    last_seen = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-count", "text"]
+        verbose_name_plural = "search queries"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Event(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="food_events"
+    )
+    session_id = models.CharField(max_length=64, blank=True)
+    event_type = models.CharField(max_length=16, choices=EventType.choices)
+    query = models.CharField(max_length=255, blank=True)
+    normalized_query = models.ForeignKey(
+        SearchQuery, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    dish = models.ForeignKey(
+        Dish, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    position = models.PositiveIntegerField(null=True, blank=True)
+    # Null (not "") means the dish was not placed by a ranker: searches, organic orders, imports.
+    model_version = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    ranker = models.CharField(max_length=32, null=True, blank=True)  # noqa: DJ001
+    value = models.FloatField(null=True, blank=True)
+    occurred_at = models.DateTimeField()
+    hour = models.PositiveSmallIntegerField()
+    weekday = models.PositiveSmallIntegerField()  # 0 = Monday
+    device = models.CharField(max_length=32, blank=True)
+    # Set only for imported events: re-importing the same row updates it instead of duplicating.
+    external_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [
+            models.Index(fields=["occurred_at", "id"], name="interactions_event_time"),
+            models.Index(fields=["user", "-occurred_at"], name="interactions_event_user_time"),
+            models.Index(fields=["dish", "event_type"], name="interactions_event_dish_type"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} by user {self.user_id} at {self.occurred_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,409 @@
+"""Writes to the interaction log: bulk and single events, search-query counts, dish counters."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Avg, Case, Count, F, FloatField, IntegerField, Q, Value, When
+from django.utils import timezone
+
+from foodapp.catalog.models import Dish
+from foodapp.interactions.event_rows import event_rows_insert
+from foodapp.interactions.models import Event, EventType, SearchQuery
+from foodapp.interactions.query_text import normalize_query
+
+EVENT_TYPES = frozenset(EventType.values)
+EVENTS_NEEDING_DISH = frozenset(
+    {EventType.IMPRESSION, EventType.CLICK, EventType.ORDER, EventType.RATING}
+)
+
+ERROR_EVENT_TYPE = "event_type {value!r} is not one of: click, impression, order, rating, search."
+ERROR_NAIVE_TIME = "occurred_at must be timezone-aware, got {value!r}."
+ERROR_DISH_REQUIRED = "a {event_type} event needs a dish_id."
+ERROR_RATING_VALUE = "a rating event needs a numeric value."
+ERROR_POSITION = "position must be >= 0, got {value!r}."
+ERROR_EXTERNAL_ID_REQUIRED = "events_upsert_bulk needs an external_id on every event."
+ERROR_UNKNOWN_REFERENCE = "a user_id or dish_id in this batch does not exist ({detail})."
+ERROR_UNKNOWN_USER = "user_id {value} does not exist."
+ERROR_UNKNOWN_DISH = "dish_id {value} does not exist."
+
+# Keep IN (...) lists and CASE expressions well under SQLite's 999-parameter limit.
+_CHUNK = 300
+
+
+class EventValidationError(ValueError):
+    """An event that cannot be written; the message names the field."""
+
+
+@dataclass(frozen=True)
+class EventInput:
+    """One event to record; hour, weekday and the normalised query are derived."""
+
+    user_id: int
+    event_type: str
+    occurred_at: datetime
+    dish_id: int | None = None
+    session_id: str = ""
+    query: str = ""
+    position: int | None = None
+    model_version: str | None = None
+    ranker: str | None = None
+    value: float | None = None
+    device: str = ""
+    external_id: str | None = None
+
+
+def _batches(items: Iterable[EventInput], size: int) -> Iterator[list[EventInput]]:
+    """Yield lists of at most `size` items."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    """Yield consecutive slices of at most `size` items."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def event_validate(event: EventInput) -> None:
+    """Raise EventValidationError naming the first bad field of `event`."""
+    if event.event_type not in EVENT_TYPES:
+        raise EventValidationError(ERROR_EVENT_TYPE.format(value=event.event_type))
+    if timezone.is_naive(event.occurred_at):
+        raise EventValidationError(ERROR_NAIVE_TIME.format(value=event.occurred_at))
+    if event.dish_id is None and event.event_type in EVENTS_NEEDING_DISH:
+        raise EventValidationError(ERROR_DISH_REQUIRED.format(event_type=event.event_type))
+    if event.event_type == EventType.RATING and event.value is None:
+        raise EventValidationError(ERROR_RATING_VALUE)
+    if event.position is not None and event.position < 0:
+        raise EventValidationError(ERROR_POSITION.format(value=event.position))
+
+
+def _references_check(batch: Sequence[EventInput]) -> None:
+    """Raise EventValidationError for the first user_id or dish_id of the batch that is unknown."""
+    user_ids = sorted({event.user_id for event in batch})
+    dish_ids = sorted({event.dish_id for event in batch if event.dish_id is not None})
+    user_model = get_user_model()
+    for ids, model, message in (
+        (user_ids, user_model, ERROR_UNKNOWN_USER),
+        (dish_ids, Dish, ERROR_UNKNOWN_DISH),
+    ):
+        for chunk in _chunks(ids, 900):
+            found = set(model.objects.filter(pk__in=chunk).values_list("pk", flat=True))
+            if len(found) != len(chunk):
+                missing = next(value for value in chunk if value not in found)
+                raise EventValidationError(message.format(value=missing))
+
+
+def _search_queries_touch(batch: Sequence[EventInput]) -> dict[str, int]:
+    """Create missing SearchQuery rows, add this batch's search counts; return text -> id."""
+    searches: Counter[str] = Counter()
+    last_seen: dict[str, datetime] = {}
+    for event in batch:
+        if not event.query:
+            continue
+        text = normalize_query(event.query)
+        if not text:
+            continue
+        seen = last_seen.get(text)
+        if seen is None or event.occurred_at > seen:
+            last_seen[text] = event.occurred_at
+        if event.event_type == EventType.SEARCH:
+            searches[text] += 1
+    if not last_seen:
+        return {}
+    texts = sorted(last_seen)
+    ids: dict[str, int] = {}
+    for chunk in _chunks(texts):
+        ids.update(SearchQuery.objects.filter(text__in=chunk).values_list("text", "id"))
+    missing = [text for text in texts if text not in ids]
+    if missing:
+        SearchQuery.objects.bulk_create(
+            [SearchQuery(text=text, count=0, last_seen=last_seen[text]) for text in missing],
+            ignore_conflicts=True,
+        )
+        for chunk in _chunks(missing):
+            ids.update(SearchQuery.objects.filter(text__in=chunk).values_list("text", "id"))
+    counted = sorted(searches)
+    for chunk in _chunks(counted, _CHUNK // 3):
+        SearchQuery.objects.filter(text__in=chunk).update(
+            count=F("count")
+            + Case(
+                *[When(text=text, then=Value(searches[text])) for text in chunk],
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+    # last_seen only moves forward; one statement per chunk of texts.
+    for chunk in _chunks(texts, _CHUNK // 3):
+        newest = Case(*[When(text=t, then=Value(last_seen[t])) for t in chunk])
+        SearchQuery.objects.filter(text__in=chunk).filter(
+            Q(last_seen__isnull=True) | Q(last_seen__lt=newest)
+        ).update(last_seen=newest)
+    return ids
+
+
+def _dish_counters_add(batch: Sequence[EventInput]) -> None:
+    """Add this batch's orders and ratings to the dish counters, one UPDATE per chunk of dishes."""
+    orders: Counter[int] = Counter()
+    rating_n: Counter[int] = Counter()
+    rating_sum: defaultdict[int, float] = defaultdict(float)
+    for event in batch:
+        if event.dish_id is None:
+            continue
+        if event.event_type == EventType.ORDER:
+            orders[event.dish_id] += 1
+        elif event.event_type == EventType.RATING and event.value is not None:
+            rating_n[event.dish_id] += 1
+            rating_sum[event.dish_id] += float(event.value)
+    for chunk in _chunks(sorted(set(orders) | set(rating_n)), _CHUNK // 3):
+        updates: dict[str, Any] = {}
+        ordered = [dish_id for dish_id in chunk if orders[dish_id]]
+        if ordered:
+            updates["order_count"] = F("order_count") + Case(
+                *[When(id=d, then=Value(orders[d])) for d in ordered],
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        rated = [dish_id for dish_id in chunk if rating_n[dish_id]]
+        if rated:
+            # Both right-hand sides read the old row values, so the average uses the old count.
+            updates["rating_average"] = Case(
+                *[
+                    When(
+                        id=d,
+                        then=(F("rating_average") * F("rating_count") + Value(rating_sum[d]))
+                        / (F("rating_count") + Value(rating_n[d])),
+                    )
+                    for d in rated
+                ],
+                default=F("rating_average"),
+                output_field=FloatField(),
+            )
+            updates["rating_count"] = F("rating_count") + Case(
+                *[When(id=d, then=Value(rating_n[d])) for d in rated],
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        Dish.objects.filter(id__in=chunk).update(**updates)
+
+
+def dish_counters_refresh(*, dish_ids: Iterable[int]) -> None:
+    """Recompute order_count, rating_count and rating_average of these dishes from the log."""
+    ids = sorted(set(dish_ids))
+    for chunk in _chunks(ids):
+        stats = {
+            row["dish_id"]: row
+            for row in Event.objects.filter(dish_id__in=chunk)
+            .values("dish_id")
+            .annotate(
+                orders=Count("id", filter=Q(event_type=EventType.ORDER)),
+                ratings=Count("id", filter=Q(event_type=EventType.RATING, value__isnull=False)),
+                average=Avg("value", filter=Q(event_type=EventType.RATING)),
+            )
+        }
+        dishes = list(Dish.objects.filter(id__in=chunk).only("id"))
+        for dish in dishes:
+            row: dict[str, Any] = dict(stats.get(dish.id, {}))
+            dish.order_count = row.get("orders", 0)
+            dish.rating_count = row.get("ratings", 0)
+            dish.rating_average = float(row.get("average") or 0.0)
+        Dish.objects.bulk_update(dishes, ["order_count", "rating_count", "rating_average"])
+
+
+def _event_row(event: EventInput, query_ids: dict[str, int]) -> tuple[Any, ...]:
+    """The INSERT values of one event, in EVENT_COLUMNS order."""
+    local = timezone.localtime(event.occurred_at)
+    text = normalize_query(event.query) if event.query else ""
+    return (
+        event.user_id,
+        event.session_id,
+        event.event_type,
+        event.query[:255],
+        query_ids.get(text) if text else None,
+        event.dish_id,
+        event.position,
+        event.model_version,
+        event.ranker,
+        event.value,
+        connection.ops.adapt_datetimefield_value(event.occurred_at),
+        local.hour,
+        local.weekday(),
+        event.device,
+        event.external_id,
+    )
+
+
+def _write_batch(batch: Sequence[EventInput]) -> None:
+    """Insert one validated batch atomically: queries, events, then dish counters."""
+    try:
+        with transaction.atomic():
+            _references_check(batch)
+            query_ids = _search_queries_touch(batch)
+            event_rows_insert(rows=[_event_row(event, query_ids) for event in batch])
+            _dish_counters_add(batch)
+    except IntegrityError as error:
+        raise EventValidationError(ERROR_UNKNOWN_REFERENCE.format(detail=error)) from error
+
+
+def events_record_bulk(*, events: Iterable[EventInput], batch_size: int = 5000) -> int:
+    """Append events to the log in batches, each batch in its own transaction.
+
+    Every event of a batch is validated before anything of that batch is written, so a bad
+    event leaves its batch unwritten (earlier batches stay written). Derives hour and weekday,
+    counts searches per normalised query and adds orders and ratings to the dish counters.
+
+    Args:
+        events: the events, any iterable (consumed lazily, `batch_size` at a time).
+        batch_size: events per INSERT and per transaction.
+
+    Returns:
+        The number of events written.
+
+    Raises:
+        EventValidationError: naming the bad field, or an unknown user/dish id.
+    """
+    written = 0
+    for batch in _batches(events, batch_size):
+        for event in batch:
+            event_validate(event)
+        _write_batch(batch)
+        written += len(batch)
+    return written
+
+
+def event_record(
+    *,
+    user_id: int,
+    event_type: str,
+    occurred_at: datetime | None = None,
+    dish_id: int | None = None,
+    session_id: str = "",
+    query: str = "",
+    position: int | None = None,
+    model_version: str | None = None,
+    ranker: str | None = None,
+    value: float | None = None,
+    device: str = "",
+) -> Event:
+    """Record one event (now, unless `occurred_at` is given) with the same rules as the bulk path.
+
+    Returns:
+        The saved Event.
+
+    Raises:
+        EventValidationError: naming the bad field.
+    """
+    event = EventInput(
+        user_id=user_id,
+        event_type=event_type,
+        occurred_at=occurred_at or timezone.now(),
+        dish_id=dish_id,
+        session_id=session_id,
+        query=query,
+        position=position,
+        model_version=model_version,
+        ranker=ranker,
+        value=value,
+        device=device,
+    )
+    event_validate(event)
+    try:
+        with transaction.atomic():
+            _references_check([event])
+            query_ids = _search_queries_touch([event])
+            local = timezone.localtime(event.occurred_at)
+            text = normalize_query(query) if query else ""
+            saved = Event.objects.create(
+                user_id=user_id,
+                event_type=event_type,
+                occurred_at=event.occurred_at,
+                hour=local.hour,
+                weekday=local.weekday(),
+                dish_id=dish_id,
+                session_id=session_id,
+                query=query[:255],
+                normalized_query_id=query_ids.get(text) if text else None,
+                position=position,
+                model_version=model_version,
+                ranker=ranker,
+                value=value,
+                device=device,
+            )
+            _dish_counters_add([event])
+    except IntegrityError as error:
+        raise EventValidationError(ERROR_UNKNOWN_REFERENCE.format(detail=error)) from error
+    return saved
+
+
+def events_upsert_bulk(*, events: Iterable[EventInput], batch_size: int = 5000) -> int:
+    """Insert or update imported events keyed by external_id; re-importing never duplicates.
+
+    A re-imported event keeps its row and takes the new value; the dish counters of the
+    dishes touched are recomputed from the log, so they stay right however often a file is
+    imported.
+
+    Args:
+        events: events that all carry an external_id.
+        batch_size: events per statement and per transaction.
+
+    Returns:
+        The number of events written (inserted or updated).
+
+    Raises:
+        EventValidationError: naming the bad field, or an unknown user/dish id.
+    """
+    written = 0
+    for batch in _batches(events, batch_size):
+        for event in batch:
+            event_validate(event)
+            if not event.external_id:
+                raise EventValidationError(ERROR_EXTERNAL_ID_REQUIRED)
+        try:
+            with transaction.atomic():
+                _references_check(batch)
+                query_ids = _search_queries_touch(batch)
+                rows = [_event_model(event, query_ids) for event in batch]
+                Event.objects.bulk_create(
+                    rows,
+                    batch_size=500,
+                    update_conflicts=True,
+                    unique_fields=["external_id"],
+                    update_fields=["value", "model_version", "ranker", "device", "position"],
+                )
+                dish_counters_refresh(dish_ids={e.dish_id for e in batch if e.dish_id is not None})
+        except IntegrityError as error:
+            raise EventValidationError(ERROR_UNKNOWN_REFERENCE.format(detail=error)) from error
+        written += len(batch)
+    return written
+
+
+def _event_model(event: EventInput, query_ids: dict[str, int]) -> Event:
+    """An unsaved Event for `event`."""
+    local = timezone.localtime(event.occurred_at)
+    text = normalize_query(event.query) if event.query else ""
+    return Event(
+        user_id=event.user_id,
+        event_type=event.event_type,
+        occurred_at=event.occurred_at,
+        hour=local.hour,
+        weekday=local.weekday(),
+        dish_id=event.dish_id,
+        session_id=event.session_id,
+        query=event.query[:255],
+        normalized_query_id=query_ids.get(text) if text else None,
+        position=event.position,
+        model_version=event.model_version,
+        ranker=event.ranker,
+        value=event.value,
+        device=event.device,
+        external_id=event.external_id,
+    )

@@ -1,0 +1,161 @@
+"""Writes to people: users with their food profiles, in bulk (simulator) or one by one (imports)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from foodapp.catalog.services import cuisines_get_or_create, label_slug
+from foodapp.people.models import DietRestriction, Profile
+from foodapp.people.person_input import PersonInput
+
+ERROR_USERNAME_REQUIRED = "username must not be empty."
+ERROR_USERNAME_TAKEN = "username {value!r} is already taken."
+ERROR_DIET = "diet {value!r} is not one of: " + ", ".join(DietRestriction.values) + "."
+ERROR_EXTERNAL_ID_REQUIRED = "person_upsert needs an external_id."
+
+IMPORTED_USERNAME_PREFIX = "ext-"
+
+
+class PersonValidationError(ValueError):
+    """A person that cannot be written; the message names the field."""
+
+
+def imported_username(external_id: str) -> str:
+    """The login name given to a person created from an import ("U1001" -> "ext-U1001")."""
+    return f"{IMPORTED_USERNAME_PREFIX}{external_id}"[:150]
+
+
+def person_validate(person: PersonInput) -> None:
+    """Raise PersonValidationError naming the first bad field of `person`."""
+    if not person.username.strip():
+        raise PersonValidationError(ERROR_USERNAME_REQUIRED)
+    for diet in person.diet_restrictions:
+        if diet not in DietRestriction.values:
+            raise PersonValidationError(ERROR_DIET.format(value=diet))
+
+
+def people_create_bulk(*, people: Sequence[PersonInput]) -> list[int]:
+    """Create users (unusable passwords) and their profiles in bulk, in one transaction.
+
+    Args:
+        people: new people; usernames must be unused.
+
+    Returns:
+        The new users' ids, in the order of `people`.
+
+    Raises:
+        PersonValidationError: naming the bad field or a taken username; nothing is written.
+    """
+    for person in people:
+        person_validate(person)
+    if not people:
+        return []
+    user_model = get_user_model()
+    usernames = [p.username for p in people]
+    with transaction.atomic():
+        taken = user_model.objects.filter(username__in=usernames[:900]).values_list(
+            "username", flat=True
+        )
+        if len(set(usernames)) != len(usernames) or taken.exists():
+            duplicate = next(iter(taken), None) or _first_duplicate(usernames)
+            raise PersonValidationError(ERROR_USERNAME_TAKEN.format(value=duplicate))
+        unusable = make_password(None)
+        users = user_model.objects.bulk_create(
+            [
+                user_model(username=p.username, first_name=p.name[:150], password=unusable)
+                for p in people
+            ],
+            batch_size=500,
+        )
+        profiles = Profile.objects.bulk_create(
+            [
+                Profile(
+                    user_id=user.pk,
+                    diet_restrictions=list(person.diet_restrictions),
+                    area=person.area,
+                    attributes=person.attributes,
+                    external_id=person.external_id,
+                )
+                for user, person in zip(users, people, strict=True)
+            ],
+            batch_size=500,
+        )
+        _favourites_add(profiles, people)
+    return [user.pk for user in users]
+
+
+def _first_duplicate(usernames: Sequence[str]) -> str:
+    """The first username that occurs twice."""
+    seen: set[str] = set()
+    for name in usernames:
+        if name in seen:
+            return name
+        seen.add(name)
+    return ""
+
+
+def _favourites_add(profiles: Sequence[Profile], people: Sequence[PersonInput]) -> None:
+    """Link the profiles to their favourite cuisines with one bulk insert."""
+    cuisines = cuisines_get_or_create(names=[c for p in people for c in p.favourite_cuisines])
+    through = Profile.favourite_cuisines.through
+    links: list[Profile.favourite_cuisines.through] = []  # type: ignore[name-defined]
+    for profile, person in zip(profiles, people, strict=True):
+        ids = {cuisines[label_slug(c)].pk for c in person.favourite_cuisines if label_slug(c)}
+        links.extend(through(profile_id=profile.pk, cuisine_id=cid) for cid in sorted(ids))
+    through.objects.bulk_create(links, batch_size=500, ignore_conflicts=True)
+
+
+def person_upsert(*, person: PersonInput) -> tuple[int, bool]:
+    """Create or update the person with this external_id (imports re-run safely).
+
+    On update the username stays; name, diet, favourite cuisines and area are replaced and the
+    attributes merged (new keys win).
+
+    Returns:
+        (user id, True when created).
+
+    Raises:
+        PersonValidationError: naming the bad field.
+    """
+    person_validate(person)
+    if not person.external_id:
+        raise PersonValidationError(ERROR_EXTERNAL_ID_REQUIRED)
+    with transaction.atomic():
+        profile = (
+            Profile.objects.select_related("user").filter(external_id=person.external_id).first()
+        )
+        if profile is None:
+            return people_create_bulk(people=[person])[0], True
+        user = profile.user
+        user.first_name = person.name[:150]
+        user.save(update_fields=["first_name"])
+        profile.diet_restrictions = list(person.diet_restrictions)
+        profile.area = person.area
+        profile.attributes = {**profile.attributes, **person.attributes}
+        profile.save(update_fields=["diet_restrictions", "area", "attributes", "updated"])
+        cuisines = cuisines_get_or_create(names=person.favourite_cuisines)
+        profile.favourite_cuisines.set(cuisines.values())
+    return user.pk, False
+
+
+def people_ensure_bulk(*, external_ids: Sequence[str]) -> dict[str, int]:
+    """Return external_id -> user id, creating bare people for the ids not seen before."""
+    wanted = sorted(set(external_ids))
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), 500):
+        found.update(
+            Profile.objects.filter(external_id__in=wanted[start : start + 500]).values_list(
+                "external_id", "user_id"
+            )  # type: ignore[arg-type]
+        )
+    missing = [ext for ext in wanted if ext not in found]
+    if missing:
+        new_ids = people_create_bulk(
+            people=[PersonInput(username=imported_username(e), external_id=e) for e in missing]
+        )
+        found.update(zip(missing, new_ids, strict=True))
+    return found
