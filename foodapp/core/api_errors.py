@@ -14,7 +14,9 @@ def flatten_detail(detail: Any, prefix: str = "") -> list[str]:
         messages: list[str] = []
         for key, value in detail.items():
             name = key if key != "non_field_errors" else ""
-            messages += flatten_detail(value, f"{prefix}{name}" if not prefix else f"{prefix}.{name}")
+            messages += flatten_detail(
+                value, f"{prefix}{name}" if not prefix else f"{prefix}.{name}"
+            )
         return messages
     if isinstance(detail, list):
         return [message for item in detail for message in flatten_detail(item, prefix)]

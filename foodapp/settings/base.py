@@ -133,7 +133,7 @@ TRAINING_TIME_LIMIT = env_int("TRAINING_TIME_LIMIT", 3 * 60 * 60, minimum=60)
 
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         # Above the longest training run, so a running job is never redelivered to another worker.
         "visibility_timeout": TRAINING_TIME_LIMIT + 600,
         "socket_connect_timeout": 5,

@@ -119,9 +119,7 @@ def redis_url_from_env() -> str | None:
         return None
     parts = urlsplit(raw)
     if parts.scheme not in REDIS_SCHEMES or not parts.hostname:
-        raise ImproperlyConfigured(
-            f"REDIS_URL must look like redis://host:6379/0; got {raw!r}."
-        )
+        raise ImproperlyConfigured(f"REDIS_URL must look like redis://host:6379/0; got {raw!r}.")
     try:
         _ = parts.port
     except ValueError:

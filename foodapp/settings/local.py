@@ -1,4 +1,4 @@
-"""Local development: the embedded default (SQLite, disk broker) unless the environment says more."""
+"""Local development: the embedded default (SQLite, disk broker) unless the environment says."""
 
 from foodapp.settings.base import *  # noqa: F403
 from foodapp.settings.environment import env_bool

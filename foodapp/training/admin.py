@@ -12,11 +12,28 @@ from foodapp.training.models import ModelVersion, TrainingRun
 
 @admin.register(TrainingRun)
 class TrainingRunAdmin(admin.ModelAdmin[TrainingRun]):
-    list_display = ("id", "model_name", "state", "created_at", "started_at", "finished_at",
-                    "result_version", "requested_by")
+    list_display = (
+        "id",
+        "model_name",
+        "state",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "result_version",
+        "requested_by",
+    )
     list_filter = ("model_name", "state")
-    readonly_fields = ("state", "progress", "error", "celery_task_id", "result_version",
-                       "created_at", "started_at", "finished_at", "requested_by")
+    readonly_fields = (
+        "state",
+        "progress",
+        "error",
+        "celery_task_id",
+        "result_version",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "requested_by",
+    )
     fields = ("model_name", "params", *readonly_fields)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -27,8 +44,17 @@ class TrainingRunAdmin(admin.ModelAdmin[TrainingRun]):
 class ModelVersionAdmin(admin.ModelAdmin[ModelVersion]):
     list_display = ("model_name", "version", "model_type", "state", "created_at", "activated_at")
     list_filter = ("model_name", "state", "model_type")
-    readonly_fields = ("model_name", "version", "model_type", "path", "state", "metrics",
-                       "metadata", "created_at", "activated_at")
+    readonly_fields = (
+        "model_name",
+        "version",
+        "model_type",
+        "path",
+        "state",
+        "metrics",
+        "metadata",
+        "created_at",
+        "activated_at",
+    )
     actions = ("activate_selected", "retrain_selected")
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -27,7 +27,7 @@ def _positive_int(params: Mapping[str, Any], key: str, maximum: int | None = Non
 
 
 def clean_params(*, trainer: Trainer, params: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the parameters with defaults filled in, or raise InvalidParamsError naming the field."""
+    """Return the parameters with defaults filled in; raise InvalidParamsError naming the field."""
     unknown = sorted(set(params) - set(ALLOWED_KEYS))
     if unknown:
         raise InvalidParamsError(

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -34,7 +34,7 @@ def training_run_create(
     *,
     model_name: str,
     params: Mapping[str, Any] | None = None,
-    requested_by: AbstractBaseUser | None = None,
+    requested_by: AbstractBaseUser | AnonymousUser | None = None,
 ) -> TrainingRun:
     """Validate and store a queued run.
 
@@ -55,7 +55,7 @@ def training_run_create(
     return TrainingRun.objects.create(
         model_name=model_name,
         params=cleaned,
-        requested_by=requested_by if requested_by and requested_by.pk else None,
+        requested_by_id=requested_by.pk if requested_by and requested_by.pk else None,
     )
 
 
@@ -63,7 +63,7 @@ def training_run_start(
     *,
     model_name: str,
     params: Mapping[str, Any] | None = None,
-    requested_by: AbstractBaseUser | None = None,
+    requested_by: AbstractBaseUser | AnonymousUser | None = None,
 ) -> TrainingRun:
     """Create a run and send it to the training queue once the transaction commits."""
     from foodapp.training.tasks import train_model

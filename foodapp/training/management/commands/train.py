@@ -19,7 +19,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("model_name", help=f"one of: {', '.join(registered_model_names())}")
         parser.add_argument("--model-type", choices=["wide", "deep", "wide_deep"])
-        parser.add_argument("--epochs", type=int, help="maximum epochs (early stopping may end sooner)")
+        parser.add_argument(
+            "--epochs", type=int, help="maximum epochs (early stopping may end sooner)"
+        )
         parser.add_argument("--seed", type=int)
         parser.add_argument("--max-rows", type=int, help="train on the first N rows only")
         parser.add_argument(
@@ -48,7 +50,9 @@ class Command(BaseCommand):
         finally:
             bar.close()
         if run.state != TrainingRun.State.SUCCEEDED or run.result_version is None:
-            raise CommandError(f"training failed: {run.error.splitlines()[0] if run.error else '?'}")
+            raise CommandError(
+                f"training failed: {run.error.splitlines()[0] if run.error else '?'}"
+            )
         version = run.result_version
         if options["activate"] and version.state != version.State.ACTIVE:
             version = services.model_version_activate(version=version)
@@ -58,5 +62,7 @@ class Command(BaseCommand):
             if isinstance(value, int | float) and not isinstance(value, bool)
         )
         self.stdout.write(
-            self.style.SUCCESS(f"{version.model_name} v{version.version} {version.state}: {metrics}")
+            self.style.SUCCESS(
+                f"{version.model_name} v{version.version} {version.state}: {metrics}"
+            )
         )

@@ -1,0 +1,104 @@
+"""docker-compose.yml cannot run here (no Docker engine), so check that it points at real things."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from django.core.management import get_commands
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
+APP_SERVICES = [name for name, service in SERVICES.items() if "build" in service]
+
+
+def requirement_names() -> set[str]:
+    names = set()
+    for line in (ROOT / "requirements" / "base.in").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            names.add(re.split(r"[\[=<>]", line)[0].lower())
+    return names
+
+
+def test_every_part_of_the_deployment_is_there() -> None:
+    assert {"postgres", "redis", "web", "worker", "beat", "tensorboard"} <= set(SERVICES)
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_every_long_running_service_has_a_health_check(name: str) -> None:
+    service = SERVICES[name]
+    if service.get("restart") == "no":
+        return  # one-shot job (migrate)
+    assert "healthcheck" in service, f"{name} has no healthcheck"
+    assert service["healthcheck"]["test"]
+
+
+def test_named_volumes_are_declared() -> None:
+    declared = set(COMPOSE.get("volumes", {}))
+    for name, service in SERVICES.items():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if not source.startswith((".", "/")):
+                assert source in declared, f"{name} uses undeclared volume {source}"
+
+
+def test_the_image_is_built_from_a_dockerfile_whose_copied_paths_exist() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for source in re.findall(r"^COPY\s+(\S+)\s+\S+", dockerfile, flags=re.MULTILINE):
+        assert (ROOT / source).exists(), f"Dockerfile copies missing {source}"
+    assert "requirements/lock.txt" in dockerfile
+
+
+def check_command(words: list[str]) -> None:
+    """Assert that a container command points at a module, app or command in this project."""
+    program = words[0]
+    if program == "gunicorn":
+        module = words[1].split(":")[0]
+        assert (ROOT / (module.replace(".", "/") + ".py")).exists(), module
+        assert "gunicorn" in requirement_names()
+    elif program == "celery":
+        app_module = words[words.index("-A") + 1]
+        assert (ROOT / app_module / "celery.py").exists()
+        assert "celery" in requirement_names()
+        if "--scheduler" in words:
+            module, _, attribute = words[words.index("--scheduler") + 1].partition(":")
+            assert hasattr(importlib.import_module(module), attribute)
+        if "--queues" in words:
+            for queue in words[words.index("--queues") + 1].split(","):
+                assert queue in ("default", "training")
+    elif program == "tensorboard":
+        assert "tensorboard" in requirement_names()
+        assert (
+            words[words.index("--logdir") + 1]
+            == SERVICES["tensorboard"]["environment"]["MODELS_DIR"]
+        )
+    elif program == "python":
+        assert words[1] == "manage.py" and (ROOT / "manage.py").exists()
+        assert words[2] in get_commands(), f"no management command {words[2]}"
+    elif program == "sh":
+        for part in words[2].split("&&"):
+            check_command(shlex.split(part.strip()))
+    else:
+        pytest.fail(f"unexpected program {program!r}")
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_each_app_service_command_points_at_something_that_exists(name: str) -> None:
+    command = SERVICES[name]["command"]
+    check_command(command if isinstance(command, list) else shlex.split(command))
+
+
+def test_app_services_use_postgres_and_redis_from_the_compose_network() -> None:
+    for name in APP_SERVICES:
+        environment = SERVICES[name]["environment"]
+        assert environment["DATABASE_URL"].startswith("postgres://")
+        assert "@postgres:5432/" in environment["DATABASE_URL"]
+        assert environment["REDIS_URL"].startswith("redis://redis:6379")
+        assert environment["DJANGO_SETTINGS_MODULE"] == "foodapp.settings.production"

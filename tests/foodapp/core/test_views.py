@@ -1,0 +1,132 @@
+"""Home, sign-up, log in/out, static files and the health endpoints."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from foodapp.celery import app as celery_app
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_healthz_answers_without_touching_the_database(client: Client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_readyz_reports_every_part_ok(client: Client, models_dir: Path) -> None:
+    response = client.get("/readyz")
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["status"] == "ok"
+    assert set(body["checks"]) == {"database", "broker", "model_store"}
+    assert all(check["ok"] for check in body["checks"].values())
+
+
+@pytest.mark.django_db
+def test_readyz_names_an_unwritable_model_store(client: Client, settings, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    settings.MODELS_DIR = blocker / "models"
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["failing"] == ["model_store"]
+
+
+@pytest.mark.django_db
+def test_readyz_names_an_unreachable_broker(client: Client, models_dir: Path) -> None:
+    previous = celery_app.conf.broker_url
+    celery_app.conf.broker_url = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
+    try:
+        response = client.get("/readyz")
+    finally:
+        celery_app.conf.broker_url = previous
+    assert response.status_code == 503
+    assert response.json()["failing"] == ["broker"]
+
+
+@pytest.mark.django_db
+def test_home_page_has_navigation_and_account_links(client: Client) -> None:
+    response = client.get("/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    for label in ("Dishes", "For you", "Storyline", "Census demo", "API docs"):
+        assert label in html
+    assert 'href="/accounts/login/"' in html
+    assert 'href="/accounts/signup/"' in html
+
+
+@pytest.mark.django_db
+def test_sign_up_creates_the_account_and_logs_in(client: Client) -> None:
+    response = client.post(
+        "/accounts/signup/",
+        {"username": "maria", "password1": "a-Strong-pass-42", "password2": "a-Strong-pass-42"},
+    )
+    assert response.status_code == 302
+    assert get_user_model().objects.filter(username="maria").exists()
+    home = client.get("/").content.decode()
+    assert "maria" in home and "Log out" in home
+
+
+@pytest.mark.django_db
+def test_sign_up_with_mismatched_passwords_shows_the_error(client: Client) -> None:
+    response = client.post(
+        "/accounts/signup/",
+        {"username": "maria", "password1": "a-Strong-pass-42", "password2": "other-pass-42"},
+    )
+    assert response.status_code == 200
+    assert not get_user_model().objects.filter(username="maria").exists()
+    assert "errorlist" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_log_in_and_log_out(client: Client) -> None:
+    get_user_model().objects.create_user(username="li", password="pw-li-12345")
+    response = client.post("/accounts/login/", {"username": "li", "password": "pw-li-12345"})
+    assert response.status_code == 302
+    assert "_auth_user_id" in client.session
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_admin_login_page_works(client: Client) -> None:
+    response = client.get("/admin/login/")
+    assert response.status_code == 200
+
+
+def test_static_files_are_served_by_whitenoise(client: Client) -> None:
+    response = client.get("/static/css/app.css")
+    assert response.status_code == 200
+    assert b"--accent" in b"".join(response.streaming_content)  # type: ignore[attr-defined]
+
+
+def test_no_page_or_stylesheet_loads_anything_from_the_network() -> None:
+    external = re.compile(r"""(src|href)\s*=\s*["'](https?:)?//""", re.IGNORECASE)
+    css_import = re.compile(
+        r"""url\(\s*["']?(https?:)?//|@import\s+["']?(https?:)?//""", re.IGNORECASE
+    )
+    offenders = []
+    for path in [*ROOT.glob("templates/**/*.html"), *ROOT.glob("static/**/*.*")]:
+        text = path.read_text(errors="ignore")
+        if external.search(text) or css_import.search(text):
+            offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
+
+
+@pytest.mark.django_db
+def test_every_response_carries_a_request_id(client: Client) -> None:
+    fresh = client.get("/healthz")
+    assert re.fullmatch(r"[0-9a-f]{32}", fresh["X-Request-ID"])
+    echoed = client.get("/healthz", HTTP_X_REQUEST_ID="proxy-abc.123")
+    assert echoed["X-Request-ID"] == "proxy-abc.123"
+    rejected = client.get("/healthz", HTTP_X_REQUEST_ID="bad id\nwith newline")
+    assert rejected["X-Request-ID"] != "bad id\nwith newline"

@@ -1,0 +1,56 @@
+"""A small registered trainer for testing the training machinery without TensorFlow.
+
+It stands in for the ML only (the census and food trainers are tested with real models elsewhere):
+it writes a version folder the way recommender's exporter does and reports progress.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from foodapp.training.registry import Trainer, TrainingRequest, register_trainer, unregister_trainer
+
+TOY_MODEL = "toy"
+
+
+@dataclass(frozen=True)
+class ToyExport:
+    version: int
+    path: Path
+    metrics: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def train_toy(request: TrainingRequest) -> ToyExport:
+    """Fail on demand (epochs=13), else write the next numbered folder and report two epochs."""
+    if request.params.get("epochs") == 13:
+        raise RuntimeError("unlucky number of epochs")
+    folder = request.models_dir / TOY_MODEL
+    folder.mkdir(parents=True, exist_ok=True)
+    version = 1 + max((int(p.name) for p in folder.iterdir() if p.name.isdigit()), default=0)
+    (folder / str(version)).mkdir()
+    for epoch in (1, 2):
+        request.progress(
+            {
+                "epoch": epoch,
+                "epochs": 2,
+                "step": 10,
+                "steps": 10,
+                "metrics": {"loss": 1.0 / epoch},
+                "final": epoch == 2,
+            }
+        )
+    return ToyExport(version, folder / str(version), {"accuracy": 0.5 + version / 100})
+
+
+@pytest.fixture
+def toy_trainer(models_dir: Path) -> Iterator[Trainer]:
+    trainer = Trainer(model_name=TOY_MODEL, train=train_toy, description="test double")
+    register_trainer(trainer)
+    yield trainer
+    unregister_trainer(TOY_MODEL)
