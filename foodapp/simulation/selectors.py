@@ -1,0 +1,66 @@
+"""Reads for the simulator: the catalogue as plain dishes, past runs, and their rebuilt worlds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from foodapp.catalog.models import Dish
+from foodapp.interactions.models import Event
+from foodapp.simulation.dishes import SimDish
+from foodapp.simulation.models import SimulationRun
+from foodapp.simulation.world import World
+
+UNKNOWN_CUISINE = "Other"
+UNKNOWN_PRICE = 10.0
+
+
+def simulation_catalogue(*, dish_ids: Sequence[int] | None = None) -> list[SimDish]:
+    """The catalogue (or the given dishes) as simulator dishes, ordered by id.
+
+    Args:
+        dish_ids: Only these dishes, when given.
+
+    Returns:
+        One SimDish per dish; a missing cuisine becomes "Other" and a missing price 10.
+    """
+    dishes = Dish.objects.select_related("cuisine").prefetch_related("tags", "ingredients")
+    if dish_ids is not None:
+        dishes = dishes.filter(id__in=list(dish_ids))
+    return [
+        SimDish(
+            dish_id=dish.pk,
+            name=dish.name,
+            cuisine=dish.cuisine.name if dish.cuisine else UNKNOWN_CUISINE,
+            course=dish.course,
+            tags=tuple(sorted(tag.name for tag in dish.tags.all())),
+            ingredients=tuple(sorted(ing.name for ing in dish.ingredients.all())),
+            price=float(dish.price) if dish.price is not None else UNKNOWN_PRICE,
+            spice_level=dish.spice_level,
+            is_vegetarian=dish.is_vegetarian,
+            is_vegan=dish.is_vegan,
+            is_gluten_free=dish.is_gluten_free,
+        )
+        for dish in dishes.order_by("id")
+    ]
+
+
+def simulation_events_exist() -> bool:
+    """Whether the interaction log holds any event at all."""
+    return Event.objects.exists()
+
+
+def simulation_run_latest() -> SimulationRun | None:
+    """The most recent successful simulation run, if any."""
+    return SimulationRun.objects.filter(state=SimulationRun.State.SUCCEEDED).first()
+
+
+def simulation_world(*, run: SimulationRun) -> World:
+    """Rebuild the World of a past run (same dishes, people, queries and truth) for evaluation.
+
+    Person `i` of the world is user `run.user_ids[i]`.
+    """
+    return World(
+        dishes=simulation_catalogue(dish_ids=run.dish_ids),
+        users=run.users,
+        seed=run.seed,
+    )
