@@ -1,0 +1,228 @@
+"""Versioned export: `<models_dir>/<name>/<version>/` = a TensorFlow SavedModel + metadata.json.
+
+The layout is TensorFlow Serving's (a numbered folder per version holding saved_model.pb and
+variables/), so a version can be served there unchanged. A version is written into a temporary
+folder next to the versions and renamed into place, so a crash never leaves half a version.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from recommender.features import AdaptedSpec, NumericFeature
+
+FORMAT_VERSION = 1
+METADATA_FILE = "metadata.json"
+SAVED_MODEL_FILE = "saved_model.pb"
+SIGNATURE_NAME = "serving_default"
+TEMP_PREFIX = ".tmp-"
+OUTPUT_KEYS: tuple[str, ...] = ("logits", "logistic", "probabilities", "classes")
+RENAME_ATTEMPTS = 20
+
+
+class ExportFormatError(RuntimeError):
+    """A stored version was written in another (or no readable) format: retrain it."""
+
+
+class ModelNotFoundError(LookupError):
+    """The model name or version does not exist in the store."""
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """One exported version.
+
+    Args:
+        name: model name in the store.
+        version: version number (1, 2, ...).
+        path: the version folder.
+        metrics: evaluation metrics on the test split (with ROC and calibration points).
+        metadata: everything written to metadata.json.
+    """
+
+    name: str
+    version: int
+    path: Path
+    metrics: dict[str, Any]
+    metadata: dict[str, Any]
+
+
+def model_dir(models_dir: Path, name: str) -> Path:
+    """The folder holding all versions of one model."""
+    if not name or name.startswith(".") or "/" in name or "\\" in name:
+        raise ValueError(f"name: not a valid model name: {name!r}")
+    return Path(models_dir) / name
+
+
+def _is_version_name(text: str) -> bool:
+    """True for folder names that are positive integers without leading zeros."""
+    return text.isdigit() and not text.startswith("0")
+
+
+def list_versions(models_dir: Path, name: str) -> list[int]:
+    """The complete versions of a model, ascending.
+
+    A version counts only once renamed into place with its SavedModel and metadata.json; leftover
+    temporary folders and other entries are ignored.
+
+    Args:
+        models_dir: root of the model store.
+        name: model name.
+
+    Returns:
+        Sorted version numbers (empty if the model has none).
+    """
+    folder = model_dir(models_dir, name)
+    if not folder.is_dir():
+        return []
+    versions = []
+    for entry in folder.iterdir():
+        if (
+            _is_version_name(entry.name)
+            and entry.is_dir()
+            and (entry / SAVED_MODEL_FILE).is_file()
+            and (entry / METADATA_FILE).is_file()
+        ):
+            versions.append(int(entry.name))
+    return sorted(versions)
+
+
+def _next_version(folder: Path) -> int:
+    """Max existing numbered folder + 1 (complete or not, so numbers are never reused)."""
+    numbers = [int(e.name) for e in folder.iterdir() if _is_version_name(e.name)]
+    return max(numbers, default=0) + 1
+
+
+def read_metadata(path: Path) -> dict[str, Any]:
+    """metadata.json of a version folder, checked for the format version.
+
+    Raises:
+        ExportFormatError: unreadable metadata or another format version.
+    """
+    file = Path(path) / METADATA_FILE
+    try:
+        metadata = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ExportFormatError(f"{file}: unreadable metadata ({error}); retrain") from error
+    if not isinstance(metadata, dict):
+        raise ExportFormatError(f"{file}: metadata is not a JSON object; retrain")
+    found = metadata.get("format_version")
+    if found != FORMAT_VERSION:
+        raise ExportFormatError(
+            f"{path}: export format version {found!r}, this code reads version "
+            f"{FORMAT_VERSION}; retrain the model"
+        )
+    return metadata
+
+
+def _input_signature(adapted: AdaptedSpec) -> list[tf.TensorSpec]:
+    """One [batch] tensor per raw feature: float32 for numerics, string otherwise."""
+    return [
+        tf.TensorSpec(
+            shape=[None],
+            dtype=tf.float32 if isinstance(feature, NumericFeature) else tf.string,
+            name=feature.name,
+        )
+        for feature in adapted.spec.raw_features
+    ]
+
+
+def serving_outputs(logits: tf.Tensor) -> dict[str, tf.Tensor]:
+    """The four outputs TensorFlow Serving's classifier exports, from logits [batch, 1]."""
+    logits = tf.reshape(tf.cast(logits, tf.float32), [-1, 1])
+    logistic = tf.sigmoid(logits)
+    return {
+        "logits": logits,
+        "logistic": logistic,
+        "probabilities": tf.concat([1.0 - logistic, logistic], axis=1),
+        "classes": tf.cast(logistic[:, 0] >= 0.5, tf.int64),
+    }
+
+
+def _write_saved_model(model: keras.Model, adapted: AdaptedSpec, path: Path) -> None:
+    """Save the model with an explicit serving_default signature over the raw inputs."""
+    names = [feature.name for feature in adapted.spec.raw_features]
+
+    def serve(*tensors: tf.Tensor) -> dict[str, tf.Tensor]:
+        inputs = dict(zip(names, tensors, strict=True))
+        return serving_outputs(model(inputs, training=False))
+
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint(name=SIGNATURE_NAME, fn=serve, input_signature=_input_signature(adapted))
+    archive.write_out(str(path), verbose=False)
+
+
+def export_version(
+    model: keras.Model,
+    adapted: AdaptedSpec,
+    *,
+    models_dir: Path,
+    name: str,
+    metadata: Mapping[str, Any],
+) -> ExportResult:
+    """Write a new version of `name` atomically and return it.
+
+    Args:
+        model: the trained model (raw inputs -> logit).
+        adapted: its adapted feature spec (recorded with vocabularies in metadata.json).
+        models_dir: root of the model store.
+        name: model name.
+        metadata: extra metadata (metrics, data summary, training seconds, parameters...).
+
+    Returns:
+        The new version.
+    """
+    folder = model_dir(models_dir, name)
+    folder.mkdir(parents=True, exist_ok=True)
+    temp = folder / f"{TEMP_PREFIX}{uuid.uuid4().hex}"
+    try:
+        _write_saved_model(model, adapted, temp)
+        for attempt in range(RENAME_ATTEMPTS):
+            version = _next_version(folder)
+            content = {
+                **metadata,
+                "format_version": FORMAT_VERSION,
+                "name": name,
+                "version": version,
+                "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "features": adapted.to_dict(),
+                "inputs": adapted.input_schema(),
+                "signature": {
+                    "name": SIGNATURE_NAME,
+                    "inputs": {f: s["dtype"] for f, s in adapted.input_schema().items()},
+                    "outputs": list(OUTPUT_KEYS),
+                },
+                "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
+            }
+            metadata_file = temp / METADATA_FILE
+            metadata_file.write_text(json.dumps(content, indent=2, sort_keys=True) + "\n")
+            final = folder / str(version)
+            try:
+                os.rename(temp, final)
+            except OSError:
+                if attempt == RENAME_ATTEMPTS - 1:
+                    raise
+                continue
+            return ExportResult(
+                name=name,
+                version=version,
+                path=final,
+                metrics=dict(content.get("metrics", {})),
+                metadata=content,
+            )
+        raise RuntimeError("unreachable")  # pragma: no cover
+    finally:
+        if temp.exists():
+            shutil.rmtree(temp, ignore_errors=True)

@@ -1,0 +1,292 @@
+"""build_model(adapted spec, config) for the "wide", "deep" and "wide_deep" model types.
+
+The model takes one raw tensor per input (strings or floats, shape [batch]) and returns the logit
+[batch, 1]. Preprocessing (whitespace stripping, lookups, quantile buckets, hashing, crosses,
+normalisation) happens inside it, so an exported model needs no preprocessing code around it.
+Layers of the wide part are named "wide*", all others belong to the deep part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal, cast
+
+import keras
+import tensorflow as tf
+
+from recommender.features import (
+    AdaptedSpec,
+    CategoricalFeature,
+    CrossFeature,
+    HashedFeature,
+    MultiCategoricalFeature,
+    NumericFeature,
+    TextFeature,
+)
+from recommender.layers import BagEmbedding, Log1p, SparseLinear, SplitValues, StripWhitespace
+
+ModelType = Literal["wide", "deep", "wide_deep"]
+MODEL_TYPES: tuple[str, ...] = ("wide", "deep", "wide_deep")
+WIDE_PREFIX = "wide"
+INNER_CROSS_BINS = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture of one model.
+
+    Args:
+        model_type: "wide" (logistic regression on sparse and crossed features), "deep"
+            (embeddings and a ReLU tower) or "wide_deep" (sum of both logits).
+        hidden_units: sizes of the ReLU layers of the deep tower.
+        dropout: dropout rate after each hidden layer.
+    """
+
+    model_type: ModelType = "wide_deep"
+    hidden_units: tuple[int, ...] = (256, 128, 64)
+    dropout: float = 0.2
+
+    def __post_init__(self) -> None:
+        if self.model_type not in MODEL_TYPES:
+            raise ValueError(
+                f"model_type: expected one of {list(MODEL_TYPES)}, got {self.model_type!r}"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready description."""
+        data = asdict(self)
+        data["hidden_units"] = list(self.hidden_units)
+        return data
+
+
+@dataclass
+class _Sparse:
+    """One sparse id tensor of the wide part."""
+
+    ids: Any
+    size: int
+    padded: bool
+
+
+def _expand(tensor: Any) -> Any:
+    """[batch] -> [batch, 1]."""
+    return keras.ops.expand_dims(tensor, -1)
+
+
+def build_model(adapted: AdaptedSpec, config: ModelConfig) -> keras.Model:
+    """Build the model for an adapted feature spec.
+
+    Args:
+        adapted: the feature spec with statistics adapted on the training split.
+        config: the model type and deep-tower shape.
+
+    Returns:
+        A functional Keras model from a dict of raw inputs to the logit [batch, 1].
+    """
+    spec = adapted.spec
+    use_wide = config.model_type in ("wide", "wide_deep")
+    use_deep = config.model_type in ("deep", "wide_deep")
+
+    inputs: dict[str, Any] = {}
+    sparse: list[_Sparse] = []
+    wide_dense: list[Any] = []
+    deep_parts: list[Any] = []
+    crossable: dict[str, tuple[Any, int]] = {}
+
+    for feature in spec.raw_features:
+        name = feature.name
+        stats = adapted.stats[name]
+        if isinstance(feature, NumericFeature):
+            raw = keras.Input(shape=(), dtype="float32", name=name)
+            inputs[name] = raw
+            values = Log1p(name=f"{name}_log1p")(raw) if feature.log1p else raw
+            normalized = keras.layers.Normalization(
+                axis=None,
+                mean=stats.mean,
+                variance=max(stats.variance or 0.0, 1e-12),
+                name=f"{name}_normalize",
+            )(values)
+            if feature.normalize:
+                deep_parts.append(_expand(normalized))
+            if feature.buckets and stats.boundaries is not None:
+                bucket_ids = keras.layers.Discretization(
+                    bin_boundaries=list(stats.boundaries), name=f"{name}_bucket"
+                )(values)
+                size = len(stats.boundaries) + 1
+                crossable[name] = (bucket_ids, size)
+                if feature.wide:
+                    sparse.append(_Sparse(bucket_ids, size, padded=False))
+                if feature.bucket_embedding_dim:
+                    deep_parts.append(
+                        keras.layers.Embedding(
+                            size, feature.bucket_embedding_dim, name=f"{name}_bucket_embedding"
+                        )(bucket_ids)
+                    )
+            elif feature.wide:
+                wide_dense.append(_expand(normalized))
+            continue
+
+        raw = keras.Input(shape=(), dtype="string", name=name)
+        inputs[name] = raw
+        if isinstance(feature, CategoricalFeature):
+            ids = keras.layers.StringLookup(
+                vocabulary=list(stats.vocabulary or ()),
+                num_oov_indices=feature.num_oov,
+                mask_token=None,
+                name=f"{name}_lookup",
+            )(StripWhitespace(name=f"{name}_strip")(raw))
+            size = len(stats.vocabulary or ()) + feature.num_oov
+            crossable[name] = (ids, size)
+            _add_single(sparse, deep_parts, feature, ids, size)
+        elif isinstance(feature, HashedFeature):
+            ids = keras.layers.Hashing(num_bins=feature.num_bins, name=f"{name}_hash")(
+                StripWhitespace(name=f"{name}_strip")(raw)
+            )
+            crossable[name] = (ids, feature.num_bins)
+            _add_single(sparse, deep_parts, feature, ids, feature.num_bins)
+        elif isinstance(feature, MultiCategoricalFeature):
+            values = SplitValues(
+                separator=feature.separator, max_values=feature.max_values, name=f"{name}_split"
+            )(raw)
+            ids = keras.layers.StringLookup(
+                vocabulary=list(stats.vocabulary or ()),
+                num_oov_indices=feature.num_oov,
+                mask_token="",
+                name=f"{name}_lookup",
+            )(values)
+            size = len(stats.vocabulary or ()) + feature.num_oov + 1
+            _add_bag(sparse, deep_parts, feature, ids, size)
+        elif isinstance(feature, TextFeature):
+            ids = keras.layers.TextVectorization(
+                vocabulary=list(stats.vocabulary or ()),
+                output_mode="int",
+                output_sequence_length=feature.sequence_length,
+                name=f"{name}_tokens",
+            )(raw)
+            size = len(stats.vocabulary or ()) + 2
+            _add_bag(sparse, deep_parts, feature, ids, size)
+
+    for cross in spec.crosses:
+        ids = _cross_ids(cross, crossable)
+        sparse.append(_Sparse(ids, cross.num_bins, padded=False))
+        if cross.embedding_dim:
+            deep_parts.append(
+                keras.layers.Embedding(
+                    cross.num_bins, cross.embedding_dim, name=f"{cross.name}_embedding"
+                )(ids)
+            )
+
+    logits: list[Any] = []
+    if use_wide:
+        logits.append(_wide_logit(sparse, wide_dense))
+    if use_deep:
+        logits.append(_deep_logit(deep_parts, config))
+    logit = logits[0] if len(logits) == 1 else keras.layers.Add(name="logit")(logits)
+    return keras.Model(inputs=inputs, outputs=logit, name=f"{config.model_type}_model")
+
+
+def _add_single(
+    sparse: list[_Sparse],
+    deep_parts: list[Any],
+    feature: CategoricalFeature | HashedFeature,
+    ids: Any,
+    size: int,
+) -> None:
+    """Register a one-id-per-example feature with the wide and deep parts."""
+    if feature.wide:
+        sparse.append(_Sparse(ids, size, padded=False))
+    if feature.deep and feature.embedding_dim:
+        deep_parts.append(
+            keras.layers.Embedding(size, feature.embedding_dim, name=f"{feature.name}_embedding")(
+                ids
+            )
+        )
+
+
+def _add_bag(
+    sparse: list[_Sparse],
+    deep_parts: list[Any],
+    feature: MultiCategoricalFeature | TextFeature,
+    ids: Any,
+    size: int,
+) -> None:
+    """Register a bag-of-ids feature (0 = padding) with the wide and deep parts."""
+    if feature.wide:
+        sparse.append(_Sparse(ids, size, padded=True))
+    if feature.deep and feature.embedding_dim:
+        deep_parts.append(
+            BagEmbedding(size, feature.embedding_dim, name=f"{feature.name}_embedding")(ids)
+        )
+
+
+def _cross_ids(cross: CrossFeature, crossable: dict[str, tuple[Any, int]]) -> Any:
+    """Hash-cross the inputs pairwise; HashedCrossing takes exactly two, so chain them."""
+    current = crossable[cross.inputs[0]][0]
+    for position, name in enumerate(cross.inputs[1:], start=1):
+        last = position == len(cross.inputs) - 1
+        current = keras.layers.HashedCrossing(
+            num_bins=cross.num_bins if last else INNER_CROSS_BINS,
+            output_mode="int",
+            name=f"{cross.name}_cross{position}",
+        )((current, crossable[name][0]))
+    return current
+
+
+def _wide_logit(sparse: list[_Sparse], wide_dense: list[Any]) -> Any:
+    """Logistic-regression logit over the sparse ids (and unbucketized numerics)."""
+    if not sparse and not wide_dense:
+        raise ValueError("the wide part has no features: mark some features wide=True")
+    parts = []
+    if sparse:
+        parts.append(
+            SparseLinear(
+                input_dims=[item.size for item in sparse],
+                padded=[item.padded for item in sparse],
+                name=f"{WIDE_PREFIX}_sparse",
+            )([item.ids for item in sparse])
+        )
+    if wide_dense:
+        numerics = (
+            wide_dense[0]
+            if len(wide_dense) == 1
+            else keras.layers.Concatenate(name=f"{WIDE_PREFIX}_numerics")(wide_dense)
+        )
+        parts.append(
+            keras.layers.Dense(1, use_bias=not sparse, name=f"{WIDE_PREFIX}_dense")(numerics)
+        )
+    return parts[0] if len(parts) == 1 else keras.layers.Add(name=f"{WIDE_PREFIX}_logit")(parts)
+
+
+def _deep_logit(deep_parts: list[Any], config: ModelConfig) -> Any:
+    """Embeddings and numerics through a ReLU tower to one logit."""
+    if not deep_parts:
+        raise ValueError("the deep part has no features: give features an embedding or numerics")
+    hidden = (
+        deep_parts[0]
+        if len(deep_parts) == 1
+        else keras.layers.Concatenate(name="deep_inputs")(deep_parts)
+    )
+    for index, units in enumerate(config.hidden_units):
+        hidden = keras.layers.Dense(units, activation="relu", name=f"deep_hidden{index}")(hidden)
+        if config.dropout:
+            hidden = keras.layers.Dropout(config.dropout, name=f"deep_dropout{index}")(hidden)
+    return keras.layers.Dense(1, name="deep_logit")(hidden)
+
+
+def split_variables(model: keras.Model) -> tuple[list[Any], list[Any]]:
+    """The trainable variables of the wide part and of the deep part."""
+    wide: list[Any] = []
+    deep: list[Any] = []
+    for layer in model.layers:
+        target = wide if layer.name.startswith(WIDE_PREFIX) else deep
+        target.extend(layer.trainable_variables)
+    return wide, deep
+
+
+def predict_logits(model: keras.Model) -> Any:
+    """A traced inference function: dict of raw tensors -> logits [batch, 1]."""
+
+    def run(inputs: dict[str, tf.Tensor]) -> tf.Tensor:
+        return cast(tf.Tensor, model(inputs, training=False))
+
+    return tf.function(run, reduce_retracing=True)

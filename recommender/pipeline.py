@@ -1,0 +1,158 @@
+"""Adapt, build, train, evaluate and export: the dataset-agnostic path from columns to a version."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from recommender.evaluation import classification_report
+from recommender.export import ExportResult, export_version
+from recommender.features import AdaptedSpec, FeatureSpec, adapt_features
+from recommender.model import ModelConfig, build_model
+from recommender.training import (
+    Examples,
+    ProgressCallback,
+    TrainConfig,
+    TrainingResult,
+    predict_probabilities,
+    train_model,
+)
+
+__all__ = ["ProgressCallback", "TrainedModel", "fit", "train_evaluate_export"]
+
+
+@dataclass
+class TrainedModel:
+    """An in-memory trained model with its adapted spec and training record."""
+
+    model: keras.Model
+    adapted: AdaptedSpec
+    training: TrainingResult
+    model_config: ModelConfig
+    train_config: TrainConfig
+
+
+def fit(
+    *,
+    spec: FeatureSpec,
+    train_columns: Mapping[str, np.ndarray],
+    train: Examples,
+    validation: Examples | None,
+    model_config: ModelConfig,
+    train_config: TrainConfig,
+    progress: ProgressCallback | None = None,
+    log_dir: Path | None = None,
+) -> TrainedModel:
+    """Adapt the features on the training split, build the model and train it.
+
+    Args:
+        spec: feature declaration.
+        train_columns: raw training columns the preprocessing is adapted on.
+        train: training examples (the same rows, model-ready).
+        validation: validation examples for early stopping (None: none).
+        model_config: model type and tower.
+        train_config: optimisation settings (seed included).
+        progress: progress callback, see `train_model`.
+        log_dir: TensorBoard log folder.
+
+    Returns:
+        The trained model and its record.
+    """
+    if train_config.seed is not None:
+        keras.utils.set_random_seed(train_config.seed)
+    adapted = adapt_features(spec, train_columns)
+    model = build_model(adapted, model_config)
+    result = train_model(
+        model,
+        train=train,
+        validation=validation,
+        config=train_config,
+        progress=progress,
+        log_dir=log_dir,
+    )
+    return TrainedModel(model, adapted, result, model_config, train_config)
+
+
+def _brief(report: Mapping[str, Any]) -> dict[str, Any]:
+    """A metrics report without its plot points."""
+    return {k: v for k, v in report.items() if k not in ("roc_curve", "calibration")}
+
+
+def train_evaluate_export(
+    *,
+    spec: FeatureSpec,
+    train_columns: Mapping[str, np.ndarray],
+    train: Examples,
+    validation: Examples | None,
+    test: Examples,
+    model_config: ModelConfig,
+    train_config: TrainConfig,
+    models_dir: Path,
+    name: str,
+    data_summary: Mapping[str, Any],
+    progress: ProgressCallback | None = None,
+    log_dir: Path | None = None,
+) -> ExportResult:
+    """Train, evaluate on the test split and export a new version with its metadata.
+
+    Args:
+        spec: feature declaration.
+        train_columns: raw training columns the preprocessing is adapted on.
+        train: training examples.
+        validation: validation examples (early stopping).
+        test: held-out examples for the reported metrics.
+        model_config: model type and tower.
+        train_config: optimisation settings.
+        models_dir: root of the model store.
+        name: model name in the store.
+        data_summary: description of the data (rows, positive rates...), stored in metadata.
+        progress: progress callback.
+        log_dir: TensorBoard log folder.
+
+    Returns:
+        The exported version; `metrics` are the test metrics with ROC/calibration points.
+    """
+    started = time.perf_counter()
+    trained = fit(
+        spec=spec,
+        train_columns=train_columns,
+        train=train,
+        validation=validation,
+        model_config=model_config,
+        train_config=train_config,
+        progress=progress,
+        log_dir=log_dir,
+    )
+    training_seconds = time.perf_counter() - started
+    metrics = classification_report(test.labels, predict_probabilities(trained.model, test))
+    if validation is not None and len(validation):
+        validation_report = classification_report(
+            validation.labels, predict_probabilities(trained.model, validation)
+        )
+        metrics["validation"] = _brief(validation_report)
+    metadata = {
+        "model_type": model_config.model_type,
+        "metrics": metrics,
+        "data": dict(data_summary),
+        "training_seconds": round(training_seconds, 3),
+        "training": {
+            "history": trained.training.history,
+            "best_epoch": trained.training.best_epoch,
+            "epochs_run": trained.training.epochs_run,
+            "stopped_early": trained.training.stopped_early,
+        },
+        "parameters": {
+            "model": model_config.to_dict(),
+            "training": train_config.to_dict(),
+            "parameter_count": int(trained.model.count_params()),
+        },
+    }
+    return export_version(
+        trained.model, trained.adapted, models_dir=models_dir, name=name, metadata=metadata
+    )

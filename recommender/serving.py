@@ -1,0 +1,236 @@
+"""Load an exported version and predict on raw instances, validated, in batches.
+
+Prediction calls the SavedModel's `serving_default` concrete function (fixed [batch] signature,
+so no retracing) with numpy arrays built from the instances.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from recommender.export import (
+    OUTPUT_KEYS,
+    SIGNATURE_NAME,
+    ExportFormatError,
+    ModelNotFoundError,
+    list_versions,
+    model_dir,
+    read_metadata,
+)
+
+__all__ = [
+    "ExportFormatError",
+    "InputError",
+    "ModelNotFoundError",
+    "Predictor",
+    "list_versions",
+    "load_predictor",
+]
+
+BATCH_SIZE = 8192
+
+
+class InputError(ValueError):
+    """Bad prediction input; the message names the field."""
+
+
+def _describe(value: object) -> str:
+    """A short rendering of a bad value for an error message."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _is_number(value: object) -> bool:
+    """True for ints and floats (numpy ones included), not for bools."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
+def _check_value(value: object, dtype: str, where: str) -> None:
+    """Raise InputError unless `value` fits a float or string input."""
+    if dtype == "float":
+        if not _is_number(value):
+            raise InputError(f"{where}: expected a number, got {_describe(value)}")
+        if not math.isfinite(float(value)):  # type: ignore[arg-type]
+            raise InputError(f"{where}: expected a finite number, got {_describe(value)}")
+    elif not isinstance(value, str):
+        raise InputError(f"{where}: expected a string, got {_describe(value)}")
+
+
+class Predictor:
+    """One loaded model version.
+
+    Attributes:
+        name: model name.
+        version: version number.
+        path: the version folder.
+        metadata: the version's metadata.json.
+    """
+
+    def __init__(self, *, name: str, version: int, path: Path, metadata: dict[str, Any]) -> None:
+        self.name = name
+        self.version = version
+        self.path = path
+        self.metadata = metadata
+        self._schema: dict[str, dict[str, Any]] = metadata["inputs"]
+        try:
+            self._loaded = tf.saved_model.load(str(path))
+            self._signature = self._loaded.signatures[SIGNATURE_NAME]
+        except (OSError, KeyError, ValueError, tf.errors.OpError) as error:
+            raise ExportFormatError(f"{path}: cannot load the SavedModel ({error})") from error
+
+    def __repr__(self) -> str:
+        return f"Predictor(name={self.name!r}, version={self.version})"
+
+    def input_schema(self) -> dict[str, dict[str, Any]]:
+        """Each raw input's dtype ("float" or "string") and vocabulary (None if not categorical).
+
+        Returns:
+            {"age": {"dtype": "float", "vocabulary": None, ...}, "workclass": {"dtype":
+            "string", "vocabulary": ["Private", ...], ...}}
+        """
+        return {name: dict(entry) for name, entry in self._schema.items()}
+
+    def _arrays(self, columns: Mapping[str, list[object]]) -> dict[str, np.ndarray]:
+        """Validated python columns as numpy arrays of the signature's dtypes."""
+        arrays = {}
+        for name, entry in self._schema.items():
+            values = columns[name]
+            if entry["dtype"] == "float":
+                arrays[name] = np.asarray(values, dtype=np.float32)
+            else:
+                arrays[name] = np.asarray(values, dtype=object)
+        return arrays
+
+    def _run(self, arrays: Mapping[str, np.ndarray], rows: int) -> dict[str, np.ndarray]:
+        """Call the signature in batches and concatenate the outputs."""
+        parts: dict[str, list[np.ndarray]] = {key: [] for key in OUTPUT_KEYS}
+        for start in range(0, rows, BATCH_SIZE):
+            batch = {
+                name: tf.constant(values[start : start + BATCH_SIZE])
+                for name, values in arrays.items()
+            }
+            outputs = self._signature(**batch)
+            for key in OUTPUT_KEYS:
+                parts[key].append(outputs[key].numpy())
+        return {key: np.concatenate(chunks) for key, chunks in parts.items()}
+
+    def predict_columns(self, inputs: Mapping[str, Sequence[object]]) -> dict[str, list[Any]]:
+        """Predict on columnar input: one equally long list per raw feature.
+
+        Args:
+            inputs: {"age": [25, 42], "workclass": ["Private", "Self-emp-inc"], ...}; numbers
+                (ints fine) for float features, strings for string features; extra keys are
+                ignored; unknown categories fall into the out-of-vocabulary bucket.
+
+        Returns:
+            {"probabilities": [[p0, p1], ...], "logits": [[l], ...], "classes": [0|1, ...],
+            "logistic": [[p1], ...]} as plain Python floats and ints.
+
+        Raises:
+            InputError: empty or ragged input, a missing field, or a value of the wrong type.
+        """
+        if not isinstance(inputs, Mapping):
+            raise InputError(f"inputs: expected an object of columns, got {type(inputs).__name__}")
+        rows: int | None = None
+        first = ""
+        columns: dict[str, list[object]] = {}
+        for name, entry in self._schema.items():
+            if name not in inputs:
+                raise InputError(f"inputs: missing field {name!r}")
+            values = inputs[name]
+            if isinstance(values, str | bytes) or not isinstance(values, Sequence):
+                raise InputError(f"inputs.{name}: expected a list of values")
+            if rows is None:
+                rows, first = len(values), name
+            elif len(values) != rows:
+                raise InputError(
+                    f"inputs.{name}: expected {rows} values like {first!r}, got {len(values)}"
+                )
+            for index, value in enumerate(values):
+                _check_value(value, entry["dtype"], f"inputs.{name}[{index}]")
+            columns[name] = list(values)
+        if not rows:
+            raise InputError("inputs: expected at least one value per field")
+        return self._to_lists(self._run(self._arrays(columns), rows))
+
+    def predict(self, instances: Sequence[Mapping[str, object]]) -> list[dict[str, Any]]:
+        """Predict on row-format instances (TensorFlow Serving's "instances").
+
+        Args:
+            instances: [{"age": 25, "workclass": " Private", ...}, ...]; see `predict_columns`
+                for the accepted values.
+
+        Returns:
+            One {"probabilities": [p0, p1], "logits": [l], "classes": 0|1, "logistic": [p1]}
+            per instance, as plain Python floats and ints.
+
+        Raises:
+            InputError: no instances, a non-object instance, a missing field or a bad value.
+        """
+        if isinstance(instances, str | bytes | Mapping) or not isinstance(instances, Sequence):
+            raise InputError("instances: expected a list of objects")
+        if not instances:
+            raise InputError("instances: expected at least one instance")
+        columns: dict[str, list[object]] = {name: [] for name in self._schema}
+        for index, instance in enumerate(instances):
+            if not isinstance(instance, Mapping):
+                raise InputError(
+                    f"instances[{index}]: expected an object, got {_describe(instance)}"
+                )
+            for name, entry in self._schema.items():
+                if name not in instance:
+                    raise InputError(f"instances[{index}]: missing field {name!r}")
+                value = instance[name]
+                _check_value(value, entry["dtype"], f"instances[{index}].{name}")
+                columns[name].append(value)
+        outputs = self._to_lists(self._run(self._arrays(columns), len(instances)))
+        return [{key: outputs[key][row] for key in OUTPUT_KEYS} for row in range(len(instances))]
+
+    @staticmethod
+    def _to_lists(outputs: Mapping[str, np.ndarray]) -> dict[str, list[Any]]:
+        """numpy outputs as plain Python lists (floats as float, classes as int)."""
+        return {
+            "probabilities": outputs["probabilities"].astype(float).tolist(),
+            "logits": outputs["logits"].astype(float).tolist(),
+            "classes": [int(c) for c in outputs["classes"].tolist()],
+            "logistic": outputs["logistic"].astype(float).tolist(),
+        }
+
+
+def load_predictor(models_dir: Path, name: str, version: int | None = None) -> Predictor:
+    """Load a complete version of a model (the latest when `version` is None).
+
+    Args:
+        models_dir: root of the model store.
+        name: model name.
+        version: version number, or None for the latest.
+
+    Returns:
+        A ready Predictor.
+
+    Raises:
+        ModelNotFoundError: no such model or version.
+        ExportFormatError: the version was written in another format (retrain it).
+    """
+    versions = list_versions(models_dir, name)
+    if not versions:
+        raise ModelNotFoundError(f"model {name!r} has no versions in {models_dir}")
+    chosen = versions[-1] if version is None else version
+    if chosen not in versions:
+        raise ModelNotFoundError(f"model {name!r} has no version {chosen}; available: {versions}")
+    path = model_dir(models_dir, name) / str(chosen)
+    metadata = read_metadata(path)
+    if not isinstance(metadata.get("inputs"), dict):
+        raise ExportFormatError(f"{path}: metadata has no input schema; retrain")
+    return Predictor(name=name, version=chosen, path=path, metadata=metadata)
