@@ -49,5 +49,9 @@ def logging_policy_rank(
     slate = np.take_along_axis(top, order, axis=1)
     explore = rng.random((sessions, slate_size)) < explore_rate
     random_dish = rng.integers(0, dishes, size=(sessions, slate_size))
-    duplicate = (random_dish[:, :, None] == slate[:, None, :]).any(axis=2)
-    return np.where(explore & ~duplicate, random_dish, slate)
+    in_slate = (random_dish[:, :, None] == slate[:, None, :]).any(axis=2)
+    shown = np.where(explore & ~in_slate, random_dish, slate)
+    # Two exploring slots may draw the same dish: the later one keeps its ranked dish.
+    earlier = np.tril(np.ones((slate_size, slate_size), dtype=bool), k=-1)
+    repeated = ((shown[:, :, None] == shown[:, None, :]) & earlier[None, :, :]).any(axis=2)
+    return np.where(repeated, slate, shown)

@@ -93,6 +93,7 @@ def event_inputs(
 ) -> Iterator[EventInput]:
     """Turn event columns into EventInputs lazily, with database ids and aware UTC times."""
     queries = [*world.queries.texts, ""]  # index -1 is the home feed's empty query
+    sessions = [f"{session_prefix}{n}" for n in range(int(events.session.max(initial=-1)) + 1)]
     users = np.asarray(user_ids, dtype=np.int64)
     for first in range(0, len(events), BATCH_SIZE):
         part = slice(first, first + BATCH_SIZE)
@@ -119,7 +120,7 @@ def event_inputs(
                 event_type=EVENT_TYPES[kind],
                 occurred_at=datetime.fromtimestamp(moment, tz=UTC),
                 dish_id=dish_id if dish_id >= 0 else None,
-                session_id=f"{session_prefix}{session}",
+                session_id=sessions[session],
                 query=queries[query],
                 position=pos if shown else None,
                 ranker=RANKER_NAME if shown else None,

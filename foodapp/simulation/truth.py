@@ -51,7 +51,7 @@ class TruthWeights:
     idiosyncratic_bonus: float = 3.5
     idiosyncratic_share: float = 0.06
     click_bias: float = -2.0
-    order_bias: float = -1.0
+    order_bias: float = -1.6
     explore_rate: float = 0.1
 
 
@@ -156,9 +156,8 @@ def truth_draw(
     for q in chosen:
         if int(q) in taken:
             continue
+        # Only dishes the logging policy can show for the query, so the logs can reveal the pair.
         fits = np.flatnonzero((queries.naive[q] > 0) & (queries.relevance[q] < 0.5))
-        if not len(fits):
-            fits = np.flatnonzero(queries.relevance[q] < 0.5)
         if len(fits):
             pairs.append((int(q), int(rng.choice(fits))))
             taken.add(int(q))

@@ -1,0 +1,158 @@
+"""Benchmark `simulate`: events written per second into a throwaway database.
+
+Run from the repository root:
+    python bench/simulate.py [--users 2000] [--sessions 100000] [--seed 7] [--postgres]
+
+SQLite uses a temporary file; --postgres creates (and drops afterwards) a scratch database on the
+server of DATABASE_URL (default: the local PostgreSQL), so no existing data is touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test"
+
+
+def cpu_model() -> str:
+    """The CPU model name from /proc/cpuinfo, or what platform knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def positive(raw: str) -> int:
+    """An argparse type for integers >= 1."""
+    value = int(raw)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def arguments() -> argparse.Namespace:
+    """The command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=positive, default=2000)
+    parser.add_argument("--sessions", type=positive, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--postgres", action="store_true", help="use PostgreSQL, not SQLite")
+    return parser.parse_args()
+
+
+def catalogue_load() -> int:
+    """Load data/food/dishes.csv (through load_catalogue when it exists); return the dish count."""
+    from django.core.management import call_command, get_commands
+
+    from foodapp.catalog.models import Dish
+
+    if "load_catalogue" in get_commands():
+        call_command("load_catalogue", verbosity=0)
+        return Dish.objects.count()
+    from foodapp.catalog.dish_input import DishInput
+    from foodapp.catalog.services import dishes_upsert_bulk
+
+    with (ROOT / "data" / "food" / "dishes.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    dishes_upsert_bulk(
+        dishes=[
+            DishInput(
+                external_id=row["item_id"],
+                name=row["name"],
+                cuisine=row["cuisine"],
+                course=row["course"],
+                tags=tuple(t for t in row["tags"].split("|") if t),
+                ingredients=tuple(i for i in row["ingredients"].split("|") if i),
+                price=Decimal(row["price"]),
+                description=row["description"],
+                spice_level=int(row["spice_level"]),
+                is_vegetarian=row["vegetarian"] == "true",
+                is_vegan=row["vegan"] == "true",
+                is_gluten_free=row["gluten_free"] == "true",
+            )
+            for row in rows
+        ]
+    )
+    return Dish.objects.count()
+
+
+def postgres_scratch_database(base_url: str) -> tuple[str, Callable[[], None]]:
+    """Create an empty database next to `base_url`'s; return its URL and a function dropping it."""
+    import psycopg2
+
+    parts = urlsplit(base_url)
+    name = f"bench_simulate_{os.getpid()}"
+    admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        from django.db import connections
+
+        connections.close_all()
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.close()
+
+    return urlunsplit(parts._replace(path=f"/{name}")), drop
+
+
+def main() -> None:
+    """Set up the database, simulate, print the figures and the machine."""
+    options = arguments()
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "foodapp.settings.local")
+    scratch = tempfile.TemporaryDirectory(prefix="bench-simulate-")
+    drop: Callable[[], None] = scratch.cleanup
+    if options.postgres:
+        base_url = os.environ.get("DATABASE_URL", "") or DEFAULT_POSTGRES_URL
+        os.environ["DATABASE_URL"], drop = postgres_scratch_database(base_url)
+    else:
+        os.environ["DATABASE_URL"] = f"sqlite:///{scratch.name}/bench.sqlite3"
+    os.environ.setdefault("VAR_DIR", scratch.name)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from foodapp.simulation.services import simulation_run
+
+    call_command("migrate", verbosity=0)
+    dishes = catalogue_load()
+    began = time.perf_counter()
+    summary = simulation_run(users=options.users, sessions=options.sessions, seed=options.seed)
+    total = time.perf_counter() - began
+    print(f"backend         {connection.vendor}")
+    print(f"dishes          {dishes}")
+    print(f"people          {summary.users}")
+    print(f"sessions        {summary.sessions}")
+    print(f"events          {summary.events} {summary.event_counts}")
+    print(f"seconds         {total:.2f} in total, {summary.write_seconds:.2f} writing events")
+    print(f"events/s        {summary.events / total:,.0f} overall")
+    print(f"events/s        {summary.events_per_second:,.0f} writing")
+    print(f"machine         {cpu_model()}, {os.cpu_count()} cores, {platform.platform()}")
+    print(f"python          {platform.python_version()}")
+    print(f"date            {datetime.now(tz=UTC):%Y-%m-%d %H:%M} UTC")
+    drop()
+    scratch.cleanup()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+
+from foodapp.simulation.selectors import (
+    simulation_catalogue,
+    simulation_events_exist,
+    simulation_run_latest,
+    simulation_world,
+)
+from foodapp.simulation.services import simulation_run
+
+
+@pytest.mark.django_db
+def test_catalogue_reads_dishes_in_id_order_with_their_labels(catalogue_in_db):
+    dishes = simulation_catalogue()
+    assert [d.dish_id for d in dishes] == catalogue_in_db
+    waffles = next(d for d in dishes if d.name == "Chicken and Waffles")
+    assert waffles.ingredients == ("chicken", "flour", "maple syrup")
+    assert waffles.price == 12.0 and not waffles.is_vegetarian
+
+
+@pytest.mark.django_db
+def test_a_past_run_rebuilds_the_same_world(catalogue_in_db):
+    assert not simulation_events_exist()
+    summary = simulation_run(users=8, sessions=40, seed=4, start=datetime(2026, 1, 1, tzinfo=UTC))
+    run = simulation_run_latest()
+    assert run is not None and run.pk == summary.run_id
+    assert simulation_events_exist()
+    world = simulation_world(run=run)
+    assert world.truth_summary() == run.truth
+    rebuilt = world.simulate(sessions=40, start=datetime(2026, 1, 1, tzinfo=UTC))
+    assert len(rebuilt) == summary.events
+    assert np.all(np.diff(rebuilt.session) >= 0)

@@ -1,0 +1,121 @@
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from foodapp.simulation.sessions import CLICK, IMPRESSION, ORDER, RATING, SEARCH
+from foodapp.simulation.taste import DIET_OMNIVORE, DIET_VEGETARIAN
+from foodapp.simulation.world import World
+from tests.foodapp.simulation.catalogue import small_catalogue
+from tests.foodapp.simulation.conftest import DAYS, START
+
+
+def tuples(events):
+    return list(
+        zip(
+            events.session.tolist(),
+            events.event_type.tolist(),
+            events.user.tolist(),
+            events.time.tolist(),
+            events.dish.tolist(),
+            events.query.tolist(),
+            events.position.tolist(),
+            np.nan_to_num(events.value, nan=-9).tolist(),
+            strict=True,
+        )
+    )
+
+
+def test_same_seed_gives_identical_events():
+    first = World(dishes=small_catalogue(), users=20, seed=11).simulate(sessions=300, start=START)
+    second = World(dishes=small_catalogue(), users=20, seed=11).simulate(sessions=300, start=START)
+    other = World(dishes=small_catalogue(), users=20, seed=12).simulate(sessions=300, start=START)
+    assert tuples(first) == tuples(second)
+    assert tuples(first) != tuples(other)
+
+
+def test_world_rejects_no_people():
+    with pytest.raises(ValueError, match="at least one person"):
+        World(dishes=small_catalogue(), users=0, seed=1)
+
+
+def test_every_session_shows_ten_positions(events):
+    impressions = events.event_type == IMPRESSION
+    assert impressions.sum() == 12_000 * 10
+    assert np.bincount(events.position[impressions]).tolist() == [12_000] * 10
+
+
+def test_timestamps_spread_over_the_period(events):
+    start = START.timestamp()
+    end = (START + timedelta(days=DAYS)).timestamp()
+    assert events.time.min() >= start and events.time.max() < end
+    days = ((events.time - start) // 86400).astype(int)
+    assert len(np.unique(days)) == int(DAYS)
+
+
+def test_events_follow_search_impression_click_order_rating(events):
+    first_of: dict[tuple[int, int], float] = {}
+    for session, kind, moment in zip(events.session, events.event_type, events.time, strict=True):
+        first_of.setdefault((int(session), int(kind)), moment)
+    for (session, kind), moment in first_of.items():
+        if kind in (CLICK, ORDER, RATING):
+            assert moment > first_of[(session, IMPRESSION)]
+        if kind == RATING:
+            assert moment > first_of[(session, ORDER)]
+        if kind == IMPRESSION and (session, SEARCH) in first_of:
+            assert moment >= first_of[(session, SEARCH)]
+
+
+def test_vegetarians_never_order_meat(world, events):
+    orders = events.event_type == ORDER
+    diet = world.people.diet[events.user[orders]]
+    vegetarian_dish = world.dishes.vegetarian[events.dish[orders]]
+    assert not np.any((diet == DIET_VEGETARIAN) & ~vegetarian_dish)
+    assert np.any((diet == DIET_OMNIVORE) & ~vegetarian_dish)
+
+
+def test_click_rate_falls_with_position(events):
+    impressions = np.bincount(events.position[events.event_type == IMPRESSION], minlength=10)
+    clicks = np.bincount(events.position[events.event_type == CLICK], minlength=10)
+    rate = clicks / impressions
+    assert rate[0] > 2 * rate[4] > 0
+    assert rate[0] > rate[1] > rate[3] > rate[9]
+
+
+def test_idiosyncratic_pairs_are_ordered_far_above_their_feature_rate(world, events):
+    shown = events.event_type == IMPRESSION
+    pairs = set(world.truth.pairs)
+    is_pair = np.array(
+        [(q, d) in pairs for q, d in zip(events.query[shown], events.dish[shown], strict=True)]
+    )
+    orders = events.event_type == ORDER
+    ordered = set(zip(events.session[orders], events.dish[orders], strict=True))
+    sessions, dishes = events.session[shown][is_pair], events.dish[shown][is_pair]
+    observed = np.mean([(s, d) in ordered for s, d in zip(sessions, dishes, strict=True)])
+    rows = {
+        "users": events.user[shown][is_pair],
+        "dishes": events.dish[shown][is_pair],
+        "queries": events.query[shown][is_pair],
+        "hours": events.hour[shown][is_pair],
+        "positions": events.position[shown][is_pair],
+        "devices": events.device[shown][is_pair],
+    }
+    explained = world.order_probabilities(**rows, idiosyncratic=False).mean()
+    assert is_pair.sum() > 200
+    assert observed > 4 * explained
+    assert abs(observed - world.order_probabilities(**rows).mean()) < 0.05
+
+
+def test_head_queries_are_searched_more_than_tail_queries(world, events):
+    searched = np.bincount(events.query[events.event_type == SEARCH], minlength=len(world.queries))
+    order = np.argsort(-world.queries.popularity)
+    head, tail = order[:5], order[-20:]
+    assert searched[head].mean() > 10 * searched[tail].mean()
+    assert searched[head].sum() > 0.3 * searched.sum()
+
+
+def test_ratings_follow_the_truth(world, events):
+    rated = events.event_type == RATING
+    assert rated.sum() > 0
+    assert set(np.unique(events.value[rated]).tolist()) <= {1.0, 2.0, 3.0, 4.0, 5.0}
+    assert np.isnan(events.value[~rated]).all()
