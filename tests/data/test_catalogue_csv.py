@@ -437,7 +437,7 @@ def test_ingredients_are_lowercase_lists() -> None:
     for row in rows():
         ingredients = split_list(row["ingredients"])
         assert 2 <= len(ingredients) <= 8, row["item_id"]
-        if row["course"] in {"main", "starter", "breakfast"}:
+        if row["course"] in {"main", "breakfast"}:
             assert len(ingredients) >= 3, row["item_id"]
         for ingredient in ingredients:
             assert ingredient == ingredient.lower(), row["item_id"]
