@@ -9,4 +9,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("foodapp.catalog.urls")),
     path("", include("foodapp.census.urls")),
+    path("", include("foodapp.serving.urls")),
 ]

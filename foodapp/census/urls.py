@@ -1,3 +1,11 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from foodapp.census import views
+
+app_name = "census"
+
+urlpatterns = [
+    path("census/", views.demo, name="demo"),
+    path("census/batch/", views.batch, name="batch"),
+    path("census/sample.csv", views.sample, name="sample"),
+]

@@ -13,7 +13,7 @@ def flatten_detail(detail: Any, prefix: str = "") -> list[str]:
     if isinstance(detail, dict):
         messages: list[str] = []
         for key, value in detail.items():
-            name = key if key != "non_field_errors" else ""
+            name = key if key not in ("non_field_errors", "detail") else ""
             messages += flatten_detail(
                 value, f"{prefix}{name}" if not prefix else f"{prefix}.{name}"
             )

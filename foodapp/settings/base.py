@@ -51,6 +51,7 @@ LOCAL_APPS = [
     "foodapp.interactions",
     "foodapp.simulation",
     "foodapp.census",
+    "foodapp.serving",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -185,6 +186,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
 }
+
+# Most instances (rows) one predict request may carry.
+SERVING_MAX_BATCH = env_int("SERVING_MAX_BATCH", 1000, minimum=1)
 
 # --- Logging: one JSON object per line on stdout ----------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

@@ -100,19 +100,24 @@ class _ProgressRecorder:
 
 
 def _json_safe(event: Mapping[str, Any]) -> dict[str, Any]:
-    """Keep only JSON-friendly progress values (numpy floats become floats)."""
-    safe: dict[str, Any] = {}
-    for key, value in event.items():
-        if isinstance(value, Mapping):
-            safe[key] = _json_safe(value)
-        elif isinstance(value, str | int | bool) or value is None:
-            safe[key] = value
-        else:
-            try:
-                safe[key] = float(value)
-            except (TypeError, ValueError):
-                safe[key] = str(value)
-    return safe
+    """A JSON-friendly copy: numpy scalars become floats, arrays and tuples become lists."""
+    return {str(key): _json_value(value) for key, value in event.items()}
+
+
+def _json_value(value: Any) -> Any:
+    """One value made JSON-friendly (see `_json_safe`)."""
+    if isinstance(value, Mapping):
+        return _json_safe(value)
+    if isinstance(value, str | int | bool) or value is None:
+        return value
+    if isinstance(value, list | tuple):
+        return [_json_value(item) for item in value]
+    if hasattr(value, "tolist"):
+        return _json_value(value.tolist())
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def training_run_execute(

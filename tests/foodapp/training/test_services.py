@@ -119,3 +119,28 @@ def test_start_queues_the_task_only_after_commit(
         run = services.training_run_start(model_name="toy")
     assert run.state == TrainingRun.State.QUEUED
     assert len(callbacks) == 1
+
+
+def test_metrics_with_plot_points_are_stored_as_json(toy_trainer: Trainer) -> None:
+    import numpy as np
+
+    from tests.foodapp.training.conftest import ToyExport
+
+    exported = ToyExport(
+        7,
+        Path("/tmp/toy/7"),
+        {
+            "accuracy": np.float32(0.75),
+            "roc_curve": [[0.0, 0.0], (0.5, np.float64(0.9))],
+            "calibration": [{"count": np.int64(3)}],
+            "curve": np.array([1.0, 2.0]),
+        },
+    )
+    version = services.model_version_register(model_name="toy", exported=exported)
+    version.refresh_from_db()
+    assert version.metrics == {
+        "accuracy": 0.75,
+        "roc_curve": [[0.0, 0.0], [0.5, 0.9]],
+        "calibration": [{"count": 3}],
+        "curve": [1.0, 2.0],
+    }

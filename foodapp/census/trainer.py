@@ -1,0 +1,31 @@
+"""The census income model, registered with the training app under the name "census"."""
+
+from __future__ import annotations
+
+from foodapp.training.registry import ExportedVersion, Trainer, TrainingRequest
+
+MODEL_NAME = "census"
+
+
+def train_census(request: TrainingRequest) -> ExportedVersion:
+    """Train on adult.data, evaluate on adult.test, export a new version."""
+    from recommender.datasets import census
+
+    params = request.params
+    return census.train_and_export(
+        models_dir=request.models_dir,
+        model_type=str(params.get("model_type", "wide_deep")),
+        epochs=params.get("epochs"),
+        seed=params.get("seed", 42),
+        progress=request.progress,
+        log_dir=request.log_dir,
+        max_rows=params.get("max_rows"),
+    )
+
+
+CENSUS_TRAINER = Trainer(
+    model_name=MODEL_NAME,
+    train=train_census,
+    description="US Census income (UCI Adult): does a person earn more than $50K a year?",
+    default_params={"model_type": "wide_deep"},
+)

@@ -1,0 +1,96 @@
+"""The census demo page: one person through a form, many through a CSV upload."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from foodapp.census.csv_batch import CsvBatchError, read_people, sample_csv, write_predictions
+from foodapp.census.examples import STORY_EXAMPLES
+from foodapp.census.forms import CensusPersonForm, CsvUploadForm, initial_from_example
+from foodapp.census.selectors import CensusModelSummary, census_model_summary
+from foodapp.training.predictors import predictor_for_version
+
+TEMPLATE = "census/demo.html"
+
+
+def _context(summary: CensusModelSummary | None, **extra: Any) -> dict[str, Any]:
+    return {
+        "summary": summary,
+        "examples": [
+            {"number": n, "text": json.dumps(example)}
+            for n, example in enumerate(STORY_EXAMPLES, 1)
+        ],
+        "upload_form": CsvUploadForm(),
+        **extra,
+    }
+
+
+def _example_number(request: HttpRequest) -> int:
+    raw = request.GET.get("example", "1")
+    return int(raw) if raw.isdigit() and 1 <= int(raw) <= len(STORY_EXAMPLES) else 1
+
+
+@require_http_methods(["GET", "POST"])
+def demo(request: HttpRequest) -> HttpResponse:
+    summary = census_model_summary()
+    if summary is None:
+        return render(request, TEMPLATE, _context(None), status=200)
+    predictor = predictor_for_version(summary.version)
+    schema = predictor.input_schema()
+    if request.method == "POST":
+        form = CensusPersonForm(request.POST, schema=schema)
+        if not form.is_valid():
+            return render(request, TEMPLATE, _context(summary, form=form), status=400)
+        prediction = predictor.predict([form.instance()])[0]
+        return render(
+            request,
+            TEMPLATE,
+            _context(
+                summary,
+                form=form,
+                prediction=prediction,
+                over_50k=prediction["classes"] == 1,
+                probability=prediction["logistic"][0],
+                raw_json=json.dumps({"predictions": [prediction]}, indent=2),
+            ),
+        )
+    number = _example_number(request)
+    form = CensusPersonForm(initial=initial_from_example(STORY_EXAMPLES[number - 1]), schema=schema)
+    return render(request, TEMPLATE, _context(summary, form=form, example_number=number))
+
+
+@require_POST
+def batch(request: HttpRequest) -> HttpResponse:
+    summary = census_model_summary()
+    if summary is None:
+        return render(request, TEMPLATE, _context(None), status=409)
+    predictor = predictor_for_version(summary.version)
+    schema = predictor.input_schema()
+    upload = CsvUploadForm(request.POST, request.FILES)
+    form = CensusPersonForm(initial=initial_from_example(STORY_EXAMPLES[0]), schema=schema)
+    if not upload.is_valid():
+        context = _context(summary, form=form)
+        context["upload_form"] = upload
+        return render(request, TEMPLATE, context, status=400)
+    try:
+        people = read_people(upload.cleaned_data["file"].read(), schema)
+    except CsvBatchError as error:
+        return render(
+            request, TEMPLATE, _context(summary, form=form, batch_error=str(error)), status=400
+        )
+    predictions = predictor.predict(people.instances)
+    response = HttpResponse(write_predictions(people, predictions), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="census-predictions.csv"'
+    return response
+
+
+@require_GET
+def sample(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(sample_csv(STORY_EXAMPLES), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="census-people.csv"'
+    return response

@@ -1,0 +1,122 @@
+"""The census demo page: the form, the prediction in words, the charts and the CSV upload."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from foodapp.census.csv_batch import sample_csv
+from foodapp.census.examples import STORY_EXAMPLES
+from foodapp.training.models import ModelVersion
+
+
+def person(number: int) -> dict[str, object]:
+    return {k: v.strip() if isinstance(v, str) else v for k, v in STORY_EXAMPLES[number].items()}
+
+
+@pytest.mark.django_db
+def test_without_a_model_the_page_says_how_to_train_one(client: Client) -> None:
+    response = client.get("/census/")
+    assert response.status_code == 200
+    assert "python manage.py train census" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_form_is_prefilled_with_the_talks_examples(
+    client: Client, census_version: ModelVersion
+) -> None:
+    first = client.get("/census/").content.decode()
+    assert 'name="age" value="25"' in first
+    assert '<option value="Machine-op-inspct" selected>' in first
+    second = client.get("/census/?example=2").content.decode()
+    assert 'name="age" value="42"' in second
+    assert 'name="capital_gain" value="5178"' in second
+
+
+@pytest.mark.django_db
+def test_the_page_shows_the_active_versions_metrics_and_charts(
+    client: Client, census_version: ModelVersion
+) -> None:
+    html = client.get("/census/").content.decode()
+    assert f"Version {census_version.version}" in html
+    assert "ROC AUC" in html and "Expected calibration error" in html
+    assert html.count("<svg") >= 2
+    assert "ROC curve (AUC" in html and "Calibration (ECE" in html
+
+
+@pytest.mark.django_db
+def test_a_prediction_is_told_in_words_with_its_probability_and_raw_json(
+    client: Client, census_version: ModelVersion
+) -> None:
+    response = client.post("/census/", person(1))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Earns more than $50K a year" in html or "Earns $50K a year or less" in html
+    assert "Probability of more than $50K" in html
+    assert "&quot;predictions&quot;" in html and "&quot;logistic&quot;" in html
+
+
+@pytest.mark.django_db
+def test_a_bad_form_answers_400_and_names_the_field(
+    client: Client, census_version: ModelVersion
+) -> None:
+    response = client.post("/census/", {**person(0), "age": "old", "workclass": "Pirate"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Enter a whole number." in html
+    assert "Select a valid choice" in html
+
+
+@pytest.mark.django_db
+def test_a_csv_of_people_comes_back_with_predictions(
+    client: Client, census_version: ModelVersion
+) -> None:
+    upload = SimpleUploadedFile("people.csv", sample_csv(STORY_EXAMPLES).encode(), "text/csv")
+    response = client.post("/census/batch/", {"file": upload})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [row["age"] for row in rows] == ["25", "42"]
+    api = client.post(
+        "/v1/models/census:predict",
+        data={"instances": list(STORY_EXAMPLES)},
+        content_type="application/json",
+    ).json()["predictions"]
+    for row, prediction in zip(rows, api, strict=True):
+        assert float(row["probability_over_50k"]) == pytest.approx(
+            prediction["logistic"][0], abs=1e-5
+        )
+        assert row["predicted_income"] == (">50K" if prediction["classes"] else "<=50K")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"age,workclass\n25,Private\n", "line 1: missing column(s) education"),
+        (
+            sample_csv(STORY_EXAMPLES).replace("\n42,", "\nforty-two,").encode(),
+            "line 3, field age: expected a number, got &#x27;forty-two&#x27;",
+        ),
+        (sample_csv(STORY_EXAMPLES).splitlines()[0].encode() + b"\n", "header but no rows"),
+        (b"\xff\xfe\x00garbage", "not UTF-8"),
+    ],
+)
+def test_a_bad_csv_answers_400_naming_line_and_field(
+    client: Client, census_version: ModelVersion, content: bytes, message: str
+) -> None:
+    upload = SimpleUploadedFile("people.csv", content, "text/csv")
+    response = client.post("/census/batch/", {"file": upload})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_sample_csv_has_the_expected_header(client: Client) -> None:
+    response = client.get("/census/sample.csv")
+    header = response.content.decode().splitlines()[0].split(",")
+    assert header == list(STORY_EXAMPLES[0])
