@@ -1,8 +1,10 @@
-"""Fast multi-row INSERT of event rows: executemany on SQLite, execute_values on PostgreSQL."""
+"""Fast multi-row writes of event rows: executemany on SQLite, COPY on PostgreSQL."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import connection
@@ -28,6 +30,32 @@ EVENT_COLUMNS = (
 )
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(rows: Sequence[tuple[Any, ...]]) -> str:
+    """The rows in PostgreSQL's COPY text format: tab-separated, \\N for NULL, one line each."""
+    escapes = _COPY_ESCAPES
+    return "".join(
+        [
+            "\t".join(
+                [
+                    "\\N"
+                    if value is None
+                    else value.translate(escapes)
+                    if value.__class__ is str
+                    else value.isoformat()
+                    if isinstance(value, datetime)
+                    else str(value)
+                    for value in row
+                ]
+            )
+            + "\n"
+            for row in rows
+        ]
+    )
+
+
 def event_rows_insert(*, rows: Sequence[tuple[Any, ...]]) -> None:
     """Insert rows (values in EVENT_COLUMNS order, occurred_at already adapted) in one go."""
     if not rows:
@@ -37,14 +65,32 @@ def event_rows_insert(*, rows: Sequence[tuple[Any, ...]]) -> None:
     columns = ", ".join(quote(name) for name in EVENT_COLUMNS)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            from psycopg2.extras import execute_values
-
-            execute_values(
-                cursor.cursor,
-                f"INSERT INTO {table} ({columns}) VALUES %s",
-                rows,
-                page_size=len(rows),
+            cursor.cursor.copy_expert(
+                f"COPY {table} ({columns}) FROM STDIN", io.StringIO(_copy_text(rows))
             )
         else:
             placeholders = ", ".join(["%s"] * len(EVENT_COLUMNS))
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
+
+
+def rows_update_from_values(
+    *, table: str, columns: Sequence[str], assignments: str, rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """UPDATE `table` from a VALUES list joined on its id, in chunks of 200 rows.
+
+    `columns` names the VALUES columns, the first being the target id; `assignments` is the SET
+    clause, which reads them as d.<column> (e.g. "count = count + d.n").
+    """
+    quote = connection.ops.quote_name
+    aliases = ", ".join(f"column{i + 1} AS {name}" for i, name in enumerate(columns))
+    row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 200):
+            chunk = rows[start : start + 200]
+            values = ", ".join([row_sql] * len(chunk))
+            cursor.execute(
+                f"UPDATE {quote(table)} SET {assignments} "
+                f"FROM (SELECT {aliases} FROM (VALUES {values}) AS v) AS d "
+                f"WHERE {quote(table)}.id = d.{columns[0]}",
+                [value for row in chunk for value in row],
+            )

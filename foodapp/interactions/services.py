@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Avg, Case, Count, F, FloatField, IntegerField, Q, Value, When
+from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
 from foodapp.catalog.models import Dish
-from foodapp.interactions.event_rows import event_rows_insert
+from foodapp.interactions.event_rows import event_rows_insert, rows_update_from_values
 from foodapp.interactions.models import Event, EventType, SearchQuery
 from foodapp.interactions.query_text import normalize_query
 
@@ -77,7 +77,7 @@ def event_validate(event: EventInput) -> None:
     """Raise EventValidationError naming the first bad field of `event`."""
     if event.event_type not in EVENT_TYPES:
         raise EventValidationError(ERROR_EVENT_TYPE.format(value=event.event_type))
-    if timezone.is_naive(event.occurred_at):
+    if event.occurred_at.tzinfo is None or event.occurred_at.utcoffset() is None:
         raise EventValidationError(ERROR_NAIVE_TIME.format(value=event.occurred_at))
     if event.dish_id is None and event.event_type in EVENTS_NEEDING_DISH:
         raise EventValidationError(ERROR_DISH_REQUIRED.format(event_type=event.event_type))
@@ -103,14 +103,19 @@ def _references_check(batch: Sequence[EventInput]) -> None:
                 raise EventValidationError(message.format(value=missing))
 
 
-def _search_queries_touch(batch: Sequence[EventInput]) -> dict[str, int]:
+def _normalized_queries(batch: Sequence[EventInput]) -> dict[str, str]:
+    """Map each distinct raw query of the batch to its normalised text."""
+    return {raw: normalize_query(raw) for raw in {event.query for event in batch if event.query}}
+
+
+def _search_queries_touch(
+    batch: Sequence[EventInput], normalized: dict[str, str]
+) -> dict[str, int]:
     """Create missing SearchQuery rows, add this batch's search counts; return text -> id."""
     searches: Counter[str] = Counter()
     last_seen: dict[str, datetime] = {}
     for event in batch:
-        if not event.query:
-            continue
-        text = normalize_query(event.query)
+        text = normalized.get(event.query) if event.query else None
         if not text:
             continue
         seen = last_seen.get(text)
@@ -132,27 +137,22 @@ def _search_queries_touch(batch: Sequence[EventInput]) -> dict[str, int]:
         )
         for chunk in _chunks(missing):
             ids.update(SearchQuery.objects.filter(text__in=chunk).values_list("text", "id"))
-    counted = sorted(searches)
-    for chunk in _chunks(counted, _CHUNK // 3):
-        SearchQuery.objects.filter(text__in=chunk).update(
-            count=F("count")
-            + Case(
-                *[When(text=text, then=Value(searches[text])) for text in chunk],
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-        )
-    # last_seen only moves forward; one statement per chunk of texts.
-    for chunk in _chunks(texts, _CHUNK // 3):
-        newest = Case(*[When(text=t, then=Value(last_seen[t])) for t in chunk])
-        SearchQuery.objects.filter(text__in=chunk).filter(
-            Q(last_seen__isnull=True) | Q(last_seen__lt=newest)
-        ).update(last_seen=newest)
+    adapt = connection.ops.adapt_datetimefield_value
+    rows_update_from_values(
+        table=SearchQuery._meta.db_table,
+        columns=("query_id", "searches", "seen"),
+        # last_seen only moves forward.
+        assignments=(
+            "count = count + d.searches, last_seen = CASE WHEN last_seen IS NULL "
+            "OR last_seen < d.seen THEN d.seen ELSE last_seen END"
+        ),
+        rows=[(ids[text], searches[text], adapt(last_seen[text])) for text in texts],
+    )
     return ids
 
 
 def _dish_counters_add(batch: Sequence[EventInput]) -> None:
-    """Add this batch's orders and ratings to the dish counters, one UPDATE per chunk of dishes."""
+    """Add this batch's orders and ratings to the dish counters with one UPDATE ... FROM VALUES."""
     orders: Counter[int] = Counter()
     rating_n: Counter[int] = Counter()
     rating_sum: defaultdict[int, float] = defaultdict(float)
@@ -164,36 +164,21 @@ def _dish_counters_add(batch: Sequence[EventInput]) -> None:
         elif event.event_type == EventType.RATING and event.value is not None:
             rating_n[event.dish_id] += 1
             rating_sum[event.dish_id] += float(event.value)
-    for chunk in _chunks(sorted(set(orders) | set(rating_n)), _CHUNK // 3):
-        updates: dict[str, Any] = {}
-        ordered = [dish_id for dish_id in chunk if orders[dish_id]]
-        if ordered:
-            updates["order_count"] = F("order_count") + Case(
-                *[When(id=d, then=Value(orders[d])) for d in ordered],
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-        rated = [dish_id for dish_id in chunk if rating_n[dish_id]]
-        if rated:
-            # Both right-hand sides read the old row values, so the average uses the old count.
-            updates["rating_average"] = Case(
-                *[
-                    When(
-                        id=d,
-                        then=(F("rating_average") * F("rating_count") + Value(rating_sum[d]))
-                        / (F("rating_count") + Value(rating_n[d])),
-                    )
-                    for d in rated
-                ],
-                default=F("rating_average"),
-                output_field=FloatField(),
-            )
-            updates["rating_count"] = F("rating_count") + Case(
-                *[When(id=d, then=Value(rating_n[d])) for d in rated],
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-        Dish.objects.filter(id__in=chunk).update(**updates)
+    touched = sorted(set(orders) | set(rating_n))
+    if not touched:
+        return
+    rows_update_from_values(
+        table=Dish._meta.db_table,
+        columns=("dish_id", "orders", "ratings", "rating_total"),
+        # Every right-hand side reads the old row, so the average uses the old count.
+        assignments=(
+            "order_count = order_count + d.orders, "
+            "rating_count = rating_count + d.ratings, "
+            "rating_average = CASE WHEN d.ratings = 0 THEN rating_average ELSE "
+            "(rating_average * rating_count + d.rating_total) / (rating_count + d.ratings) END"
+        ),
+        rows=[(d, orders[d], rating_n[d], float(rating_sum[d])) for d in touched],
+    )
 
 
 def dish_counters_refresh(*, dish_ids: Iterable[int]) -> None:
@@ -219,27 +204,51 @@ def dish_counters_refresh(*, dish_ids: Iterable[int]) -> None:
         Dish.objects.bulk_update(dishes, ["order_count", "rating_count", "rating_average"])
 
 
-def _event_row(event: EventInput, query_ids: dict[str, int]) -> tuple[Any, ...]:
-    """The INSERT values of one event, in EVENT_COLUMNS order."""
-    local = timezone.localtime(event.occurred_at)
-    text = normalize_query(event.query) if event.query else ""
-    return (
-        event.user_id,
-        event.session_id,
-        event.event_type,
-        event.query[:255],
-        query_ids.get(text) if text else None,
-        event.dish_id,
-        event.position,
-        event.model_version,
-        event.ranker,
-        event.value,
-        connection.ops.adapt_datetimefield_value(event.occurred_at),
-        local.hour,
-        local.weekday(),
-        event.device,
-        event.external_id,
-    )
+def _event_rows(
+    batch: Sequence[EventInput], query_ids: dict[str, int], normalized: dict[str, str]
+) -> list[tuple[Any, ...]]:
+    """The INSERT values of the batch's events, in EVENT_COLUMNS order."""
+    zone = timezone.get_current_timezone()
+    on_sqlite = connection.vendor == "sqlite"
+    # Events of one page view share a timestamp: convert each distinct one once.
+    times: dict[datetime, tuple[Any, int, int]] = {}
+    query_id_of = {raw: query_ids.get(text) for raw, text in normalized.items()}
+    query_id_of[""] = None
+    rows: list[tuple[Any, ...]] = []
+    append = rows.append
+    for event in batch:
+        at = event.occurred_at
+        converted = times.get(at)
+        if converted is None:
+            local = at.astimezone(zone)
+            # SQLite: what Django's adapter stores (naive UTC text); PostgreSQL: COPY input.
+            stored = (
+                at.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+                if on_sqlite
+                else at.isoformat()
+            )
+            converted = times[at] = (stored, local.hour, local.weekday())
+        query = event.query
+        append(
+            (
+                event.user_id,
+                event.session_id,
+                event.event_type,
+                query[:255],
+                query_id_of[query],
+                event.dish_id,
+                event.position,
+                event.model_version,
+                event.ranker,
+                event.value,
+                converted[0],
+                converted[1],
+                converted[2],
+                event.device,
+                event.external_id,
+            )
+        )
+    return rows
 
 
 def _write_batch(batch: Sequence[EventInput]) -> None:
@@ -247,8 +256,9 @@ def _write_batch(batch: Sequence[EventInput]) -> None:
     try:
         with transaction.atomic():
             _references_check(batch)
-            query_ids = _search_queries_touch(batch)
-            event_rows_insert(rows=[_event_row(event, query_ids) for event in batch])
+            normalized = _normalized_queries(batch)
+            query_ids = _search_queries_touch(batch, normalized)
+            event_rows_insert(rows=_event_rows(batch, query_ids, normalized))
             _dish_counters_add(batch)
     except IntegrityError as error:
         raise EventValidationError(ERROR_UNKNOWN_REFERENCE.format(detail=error)) from error
@@ -319,7 +329,7 @@ def event_record(
     try:
         with transaction.atomic():
             _references_check([event])
-            query_ids = _search_queries_touch([event])
+            query_ids = _search_queries_touch([event], _normalized_queries([event]))
             local = timezone.localtime(event.occurred_at)
             text = normalize_query(query) if query else ""
             saved = Event.objects.create(
@@ -370,20 +380,34 @@ def events_upsert_bulk(*, events: Iterable[EventInput], batch_size: int = 5000) 
         try:
             with transaction.atomic():
                 _references_check(batch)
-                query_ids = _search_queries_touch(batch)
-                rows = [_event_model(event, query_ids) for event in batch]
-                Event.objects.bulk_create(
-                    rows,
-                    batch_size=500,
-                    update_conflicts=True,
-                    unique_fields=["external_id"],
-                    update_fields=["value", "model_version", "ranker", "device", "position"],
-                )
+                query_ids = _search_queries_touch(batch, _normalized_queries(batch))
+                _events_upsert(batch, query_ids)
                 dish_counters_refresh(dish_ids={e.dish_id for e in batch if e.dish_id is not None})
         except IntegrityError as error:
             raise EventValidationError(ERROR_UNKNOWN_REFERENCE.format(detail=error)) from error
         written += len(batch)
     return written
+
+
+_UPSERT_FIELDS = ["value", "model_version", "ranker", "device", "position"]
+
+
+def _events_upsert(batch: Sequence[EventInput], query_ids: dict[str, int]) -> None:
+    """Update the events whose external_id exists, insert the others (a later duplicate wins)."""
+    latest = {str(event.external_id): event for event in batch}
+    keys = sorted(latest)
+    existing: dict[str, Event] = {}
+    for chunk in _chunks(keys, 900):
+        existing.update(
+            (str(e.external_id), e) for e in Event.objects.filter(external_id__in=chunk)
+        )
+    for key, row in existing.items():
+        for name in _UPSERT_FIELDS:
+            setattr(row, name, getattr(latest[key], name))
+    Event.objects.bulk_update(list(existing.values()), _UPSERT_FIELDS, batch_size=150)
+    Event.objects.bulk_create(
+        [_event_model(latest[key], query_ids) for key in keys if key not in existing]
+    )
 
 
 def _event_model(event: EventInput, query_ids: dict[str, int]) -> Event:

@@ -160,3 +160,18 @@ def test_upsert_updates_re_imported_events_instead_of_duplicating():
     assert Event.objects.get().value == 2
     dish.refresh_from_db()
     assert (dish.rating_count, dish.rating_average) == (1, 2.0)
+
+
+def test_deleting_a_user_or_dish_still_deletes_their_events():
+    user, other = UserFactory(), UserFactory()
+    dish = DishFactory()
+    events_record_bulk(
+        events=[
+            EventInput(user_id=user.pk, event_type="click", occurred_at=T0, dish_id=dish.pk),
+            EventInput(user_id=other.pk, event_type="search", occurred_at=T0, query="x"),
+        ]
+    )
+    user.delete()
+    assert list(Event.objects.values_list("user_id", flat=True)) == [other.pk]
+    dish.delete()
+    assert Event.objects.count() == 1
