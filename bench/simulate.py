@@ -136,17 +136,26 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     dishes = catalogue_load()
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), time.process_time()
     summary = simulation_run(users=options.users, sessions=options.sessions, seed=options.seed)
-    total = time.perf_counter() - began
+    total, cpu = time.perf_counter() - began, time.process_time() - cpu_began
+    events = summary.events
     print(f"backend         {connection.vendor}")
     print(f"dishes          {dishes}")
     print(f"people          {summary.users}")
     print(f"sessions        {summary.sessions}")
-    print(f"events          {summary.events} {summary.event_counts}")
-    print(f"seconds         {total:.2f} in total, {summary.write_seconds:.2f} writing events")
-    print(f"events/s        {summary.events / total:,.0f} overall")
-    print(f"events/s        {summary.events_per_second:,.0f} writing")
+    print(f"events          {events} {summary.event_counts}")
+    print(f"seconds         {total:.2f} wall, {cpu:.2f} CPU of this process")
+    print(
+        f"events/s        {events / total:,.0f} overall (wall), {events / cpu:,.0f} per CPU second"
+    )
+    for label, seconds in (
+        ("simulate (numpy)", summary.simulate_seconds),
+        ("build EventInputs", summary.build_seconds),
+        ("events_record_bulk", summary.record_seconds),
+    ):
+        print(f"  {label:<20} {seconds:7.2f}s  {events / max(seconds, 1e-9):>12,.0f} events/s")
+    print(f"events/s        {summary.events_per_second:,.0f} writing (EventInputs + recording)")
     print(f"machine         {cpu_model()}, {os.cpu_count()} cores, {platform.platform()}")
     print(f"python          {platform.python_version()}")
     print(f"date            {datetime.now(tz=UTC):%Y-%m-%d %H:%M} UTC")

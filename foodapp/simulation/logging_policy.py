@@ -15,6 +15,7 @@ SLATE_SIZE = 10
 TEXT_WEIGHT = 4.0
 POPULARITY_WEIGHT = 0.5
 NOISE_SCALE = 0.35
+CANDIDATE_FACTOR = 4
 
 
 def logging_policy_rank(
@@ -41,12 +42,17 @@ def logging_policy_rank(
     """
     sessions, dishes = len(query), naive.shape[1]
     slate_size = min(slate_size, dishes)
-    text = np.where((query >= 0)[:, None], naive[np.maximum(query, 0)], 0.0)
-    score = TEXT_WEIGHT * text + POPULARITY_WEIGHT * popularity[None, :]
-    score = score + rng.gumbel(0.0, NOISE_SCALE, size=(sessions, dishes))
-    top = np.argpartition(-score, slate_size - 1, axis=1)[:, :slate_size]
-    order = np.argsort(-np.take_along_axis(score, top, axis=1), axis=1, kind="stable")
-    slate = np.take_along_axis(top, order, axis=1)
+    # One noiseless score row per query plus one for the home feed (the last row); the noise
+    # only reshuffles each row's best candidates, so they are picked once per query.
+    base = TEXT_WEIGHT * np.vstack([naive, np.zeros((1, dishes))]) + POPULARITY_WEIGHT * popularity
+    width = min(dishes, slate_size * CANDIDATE_FACTOR)
+    candidates = np.argpartition(-base, width - 1, axis=1)[:, :width]
+    row = np.where(query >= 0, query, len(naive))
+    pool = candidates[row]
+    score = base[row[:, None], pool]
+    score = score + rng.gumbel(0.0, NOISE_SCALE, size=pool.shape)
+    best = np.argsort(-score, axis=1, kind="stable")[:, :slate_size]
+    slate = np.take_along_axis(pool, best, axis=1)
     explore = rng.random((sessions, slate_size)) < explore_rate
     random_dish = rng.integers(0, dishes, size=(sessions, slate_size))
     in_slate = (random_dish[:, :, None] == slate[:, None, :]).any(axis=2)

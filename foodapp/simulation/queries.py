@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from foodapp.interactions.query_text import normalize_query
 from foodapp.simulation.dishes import (
     SLOT_BREAKFAST,
     SLOT_COFFEE,
@@ -19,6 +20,7 @@ from foodapp.simulation.dishes import (
     SLOT_FAST_FOOD,
     DishTable,
     stems,
+    text_tokens,
 )
 
 KIND_SPECIFIC, KIND_GENERAL = 0, 1
@@ -28,6 +30,8 @@ NEAR_VARIANT_RELEVANCE = 0.2
 NEAR_VARIANT_SIMILARITY = 0.4
 MIN_DISHES_FOR_GENERAL = 3
 MAX_INGREDIENT_QUERIES = 30
+# General queries draw their Zipf rank from a range this much shorter: they crowd the head.
+GENERAL_HEAD_BIAS = 0.1
 
 
 @dataclass
@@ -72,11 +76,18 @@ def general_query_masks(dishes: DishTable) -> list[tuple[str, np.ndarray]]:
         masks.append((f"{cuisine.lower()} food", dishes.cuisine_index == position))
     tags = [{t.lower() for t in d.tags} for d in dishes.dishes]
     for tag in sorted(set().union(*tags)):
-        masks.append((tag, np.array([tag in row for row in tags])))
+        if not tag.endswith("-friendly"):
+            masks.append((tag, np.array([tag in row for row in tags])))
+    # Ingredients people search for are the ones dishes are named after ("shrimp", not "salt").
     ingredients = [{x.lower() for x in d.ingredients} for d in dishes.dishes]
     counts = Counter(x for row in ingredients for x in row)
-    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_INGREDIENT_QUERIES]
-    for name, _count in top:
+    names = [" ".join(text_tokens(d.name)) for d in dishes.dishes]
+    named = {x: sum(f" {x} " in f" {n} " for n in names) for x in counts}
+    top = sorted(
+        (x for x in counts if named[x] >= MIN_DISHES_FOR_GENERAL),
+        key=lambda x: (-counts[x], x),
+    )[:MAX_INGREDIENT_QUERIES]
+    for name in top:
         masks.append((name, np.array([name in row for row in ingredients])))
     return masks
 
@@ -142,7 +153,8 @@ def query_catalogue_build(*, dishes: DishTable, rng: np.random.Generator) -> Que
     targets: list[int] = []
     rows: list[np.ndarray] = []
     seen: set[str] = set()
-    for text, mask in general_query_masks(dishes):
+    for label, mask in general_query_masks(dishes):
+        text = normalize_query(label)
         if text in seen or mask.sum() < MIN_DISHES_FOR_GENERAL:
             continue
         seen.add(text)
@@ -152,7 +164,7 @@ def query_catalogue_build(*, dishes: DishTable, rng: np.random.Generator) -> Que
         rows.append(mask.astype(np.float32))
     similarity = name_similarity(dishes)
     for i, dish in enumerate(dishes.dishes):
-        text = " ".join(dish.name.lower().split())
+        text = normalize_query(dish.name)
         if text in seen or not dishes.tokens[i]:
             continue
         seen.add(text)
@@ -165,7 +177,7 @@ def query_catalogue_build(*, dishes: DishTable, rng: np.random.Generator) -> Que
         rows.append(row)
     kind = np.array(kinds, dtype=np.int64)
     # General requests tend to be the frequent ones; most exact dish names are typed rarely.
-    order_key = rng.random(len(texts)) * np.where(kind == KIND_GENERAL, 0.25, 1.0)
+    order_key = rng.random(len(texts)) * np.where(kind == KIND_GENERAL, GENERAL_HEAD_BIAS, 1.0)
     rank = np.empty(len(texts), dtype=np.int64)
     rank[np.argsort(order_key, kind="stable")] = np.arange(len(texts))
     popularity = 1.0 / (rank + 1.0) ** ZIPF_EXPONENT

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from foodapp.interactions.query_text import normalize_query
 from foodapp.simulation.dishes import SimDish, dish_table_build
 from foodapp.simulation.queries import QUERY_KINDS, query_catalogue_build
 from foodapp.simulation.sessions import EventColumns, sessions_simulate
@@ -146,7 +147,7 @@ class World:
         """Position of a query text, -1 for the home feed (None or "")."""
         if not query:
             return -1
-        return self.queries.index(" ".join(query.lower().split()))
+        return self.queries.index(normalize_query(query))
 
     def order_probabilities(
         self,

@@ -101,7 +101,7 @@ def test_idiosyncratic_pairs_are_ordered_far_above_their_feature_rate(world, eve
         "devices": events.device[shown][is_pair],
     }
     explained = world.order_probabilities(**rows, idiosyncratic=False).mean()
-    assert is_pair.sum() > 200
+    assert is_pair.sum() > 80
     assert observed > 4 * explained
     assert abs(observed - world.order_probabilities(**rows).mean()) < 0.05
 
