@@ -27,3 +27,11 @@ class PersonInput:
     area: str = ""
     attributes: dict[str, Any] = field(default_factory=dict)
     external_id: str | None = None
+
+
+IMPORTED_USERNAME_PREFIX = "ext-"
+
+
+def imported_username(external_id: str) -> str:
+    """The login name given to a person created from an import ("U1001" -> "ext-U1001")."""
+    return f"{IMPORTED_USERNAME_PREFIX}{external_id}"[:150]

@@ -10,23 +10,16 @@ from django.db import transaction
 
 from foodapp.catalog.services import cuisines_get_or_create, label_slug
 from foodapp.people.models import DietRestriction, Profile
-from foodapp.people.person_input import PersonInput
+from foodapp.people.person_input import PersonInput, imported_username
 
 ERROR_USERNAME_REQUIRED = "username must not be empty."
 ERROR_USERNAME_TAKEN = "username {value!r} is already taken."
 ERROR_DIET = "diet {value!r} is not one of: " + ", ".join(DietRestriction.values) + "."
 ERROR_EXTERNAL_ID_REQUIRED = "person_upsert needs an external_id."
 
-IMPORTED_USERNAME_PREFIX = "ext-"
-
 
 class PersonValidationError(ValueError):
     """A person that cannot be written; the message names the field."""
-
-
-def imported_username(external_id: str) -> str:
-    """The login name given to a person created from an import ("U1001" -> "ext-U1001")."""
-    return f"{IMPORTED_USERNAME_PREFIX}{external_id}"[:150]
 
 
 def person_validate(person: PersonInput) -> None:
