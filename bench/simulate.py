@@ -10,9 +10,11 @@ server of DATABASE_URL (default: the local PostgreSQL), so no existing data is t
 from __future__ import annotations
 
 import argparse
+import cProfile
 import csv
 import os
 import platform
+import pstats
 import sys
 import tempfile
 import time
@@ -52,6 +54,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--sessions", type=positive, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--postgres", action="store_true", help="use PostgreSQL, not SQLite")
+    parser.add_argument(
+        "--profile", action="store_true", help="also print where the time goes (cProfile)"
+    )
     return parser.parse_args()
 
 
@@ -136,8 +141,13 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     dishes = catalogue_load()
+    profiler = cProfile.Profile() if options.profile else None
     began, cpu_began = time.perf_counter(), time.process_time()
+    if profiler is not None:
+        profiler.enable()
     summary = simulation_run(users=options.users, sessions=options.sessions, seed=options.seed)
+    if profiler is not None:
+        profiler.disable()
     total, cpu = time.perf_counter() - began, time.process_time() - cpu_began
     events = summary.events
     print(f"backend         {connection.vendor}")
@@ -156,6 +166,8 @@ def main() -> None:
     ):
         print(f"  {label:<20} {seconds:7.2f}s  {events / max(seconds, 1e-9):>12,.0f} events/s")
     print(f"events/s        {summary.events_per_second:,.0f} writing (EventInputs + recording)")
+    if profiler is not None:
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(15)
     print(f"machine         {cpu_model()}, {os.cpu_count()} cores, {platform.platform()}")
     print(f"python          {platform.python_version()}")
     print(f"date            {datetime.now(tz=UTC):%Y-%m-%d %H:%M} UTC")

@@ -81,8 +81,9 @@ def general_query_masks(dishes: DishTable) -> list[tuple[str, np.ndarray]]:
     # Ingredients people search for are the ones dishes are named after ("shrimp", not "salt").
     ingredients = [{x.lower() for x in d.ingredients} for d in dishes.dishes]
     counts = Counter(x for row in ingredients for x in row)
-    names = [" ".join(text_tokens(d.name)) for d in dishes.dishes]
-    named = {x: sum(f" {x} " in f" {n} " for n in names) for x in counts}
+    named = Counter(
+        phrase for d in dishes.dishes for phrase in set(name_phrases(text_tokens(d.name)))
+    )
     top = sorted(
         (x for x in counts if named[x] >= MIN_DISHES_FOR_GENERAL),
         key=lambda x: (-counts[x], x),
@@ -90,6 +91,15 @@ def general_query_masks(dishes: DishTable) -> list[tuple[str, np.ndarray]]:
     for name in top:
         masks.append((name, np.array([name in row for row in ingredients])))
     return masks
+
+
+def name_phrases(tokens: tuple[str, ...], longest: int = 3) -> list[str]:
+    """Every run of up to `longest` consecutive words of a name ("soy sauce", "sauce", ...)."""
+    return [
+        " ".join(tokens[i : i + n])
+        for n in range(1, longest + 1)
+        for i in range(len(tokens) - n + 1)
+    ]
 
 
 def stem_matrix(texts: list[frozenset[str]], vocabulary: dict[str, int]) -> np.ndarray:
