@@ -207,7 +207,7 @@ def export_version(
                 "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
             }
             metadata_file = temp / METADATA_FILE
-            metadata_file.write_text(json.dumps(content, indent=2, sort_keys=True) + "\n")
+            metadata_file.write_text(json.dumps(content, indent=2) + "\n")
             final = folder / str(version)
             try:
                 os.rename(temp, final)

@@ -283,10 +283,18 @@ def split_variables(model: keras.Model) -> tuple[list[Any], list[Any]]:
     return wide, deep
 
 
+def input_signature(model: keras.Model) -> dict[str, tf.TensorSpec]:
+    """One [batch] TensorSpec per raw input of the model."""
+    return {
+        tensor.name: tf.TensorSpec([None], tf.as_dtype(tensor.dtype), name=tensor.name)
+        for tensor in model.inputs
+    }
+
+
 def predict_logits(model: keras.Model) -> Any:
-    """A traced inference function: dict of raw tensors -> logits [batch, 1]."""
+    """A traced inference function with a fixed signature: dict of raw tensors -> logits."""
 
     def run(inputs: dict[str, tf.Tensor]) -> tf.Tensor:
         return cast(tf.Tensor, model(inputs, training=False))
 
-    return tf.function(run, reduce_retracing=True)
+    return tf.function(run, input_signature=[input_signature(model)])

@@ -19,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from recommender.evaluation import accuracy, log_loss, roc_auc
-from recommender.model import predict_logits, split_variables
+from recommender.model import input_signature, predict_logits, split_variables
 
 ProgressCallback = Callable[[dict[str, Any]], None]
 PREDICT_BATCH = 8192
@@ -96,26 +96,33 @@ def _deep_optimizer(config: TrainConfig) -> keras.optimizers.Optimizer:
 
 
 def _dataset(examples: Examples, config: TrainConfig) -> tf.data.Dataset:
-    """Shuffled, batched training examples."""
+    """Shuffled, batched training examples (shuffles row indices, then gathers the rows)."""
     weights = (
         examples.weights
         if examples.weights is not None
         else np.ones(len(examples), dtype=np.float32)
     )
-    dataset = tf.data.Dataset.from_tensor_slices(
-        (
-            examples.tensors(),
-            tf.constant(examples.labels, dtype=tf.float32),
-            tf.constant(weights, dtype=tf.float32),
-        )
-    )
+    features = examples.tensors()
+    labels = tf.constant(examples.labels, dtype=tf.float32)
+    weight_tensor = tf.constant(weights, dtype=tf.float32)
+
+    def gather(indices: tf.Tensor) -> tuple[dict[str, tf.Tensor], tf.Tensor, tf.Tensor]:
+        rows = {name: tf.gather(values, indices) for name, values in features.items()}
+        return rows, tf.gather(labels, indices), tf.gather(weight_tensor, indices)
+
+    dataset = tf.data.Dataset.range(len(examples))
     dataset = dataset.shuffle(len(examples), seed=config.seed, reshuffle_each_iteration=True)
-    return dataset.batch(config.batch_size).prefetch(tf.data.AUTOTUNE)
+    return dataset.batch(config.batch_size).map(gather).prefetch(tf.data.AUTOTUNE)
 
 
-def predict_probabilities(model: keras.Model, examples: Examples) -> np.ndarray:
-    """Positive-class probabilities of the in-memory model, shape [n]."""
-    run = predict_logits(model)
+def predict_probabilities(
+    model: keras.Model, examples: Examples, run: Callable[..., Any] | None = None
+) -> np.ndarray:
+    """Positive-class probabilities of the in-memory model, shape [n].
+
+    Pass `run` (from `predict_logits(model)`) to reuse one traced function across calls.
+    """
+    run = run or predict_logits(model)
     tensors = examples.tensors()
     chunks = []
     for start in range(0, len(examples), PREDICT_BATCH):
@@ -124,9 +131,11 @@ def predict_probabilities(model: keras.Model, examples: Examples) -> np.ndarray:
     return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
 
 
-def _validation_metrics(model: keras.Model, examples: Examples) -> dict[str, float]:
+def _validation_metrics(
+    model: keras.Model, examples: Examples, run: Callable[..., Any]
+) -> dict[str, float]:
     """Loss, accuracy and AUC on the validation examples."""
-    probabilities = predict_probabilities(model, examples)
+    probabilities = predict_probabilities(model, examples, run)
     metrics = {
         "val_loss": log_loss(examples.labels, probabilities),
         "val_accuracy": accuracy(examples.labels, probabilities),
@@ -177,7 +186,13 @@ def train_model(
     variables = wide_vars + deep_vars
     wide_count = len(wide_vars)
 
-    @tf.function(reduce_retracing=True)
+    signature = (
+        input_signature(model),
+        tf.TensorSpec([None], tf.float32),
+        tf.TensorSpec([None], tf.float32),
+    )
+
+    @tf.function(input_signature=signature)
     def train_step(features: dict[str, tf.Tensor], labels: tf.Tensor, weights: tf.Tensor) -> Any:
         with tf.GradientTape() as tape:
             logits = tf.reshape(model(features, training=True), [-1])
@@ -198,6 +213,7 @@ def train_model(
     best_score = -math.inf
     best_weights = model.get_weights()
     stale = 0
+    run = predict_logits(model)
 
     for epoch in range(1, config.epochs + 1):
         total, count = 0.0, 0
@@ -217,7 +233,7 @@ def train_model(
                 )
         metrics: dict[str, float] = {"loss": total / max(count, 1)}
         if validation is not None and len(validation):
-            metrics.update(_validation_metrics(model, validation))
+            metrics.update(_validation_metrics(model, validation, run))
         result.history.append({"epoch": epoch, **metrics})
         result.epochs_run = epoch
         if writer is not None:

@@ -1,0 +1,155 @@
+"""Serving: reload gives the in-memory predictions, input validation names the field."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from recommender import serving
+from recommender.export import ExportResult
+from recommender.pipeline import TrainedModel
+from recommender.serving import InputError, ModelNotFoundError, Predictor, load_predictor
+from recommender.training import predict_probabilities
+from tests.recommender.conftest import to_examples
+
+FIELDS = ("x", "z", "color", "city", "tags", "query")
+
+
+@pytest.fixture(scope="module")
+def predictor(exported_tiny: ExportResult) -> Predictor:
+    return load_predictor(exported_tiny.path.parents[1], "tiny")
+
+
+def _instance(**overrides):
+    instance = {
+        "x": 0.5,
+        "z": -1.0,
+        "color": "red",
+        "city": "city3",
+        "tags": "spicy|vegan",
+        "query": "fried chicken",
+    }
+    instance.update(overrides)
+    return instance
+
+
+def _columns(raw, rows=50):
+    return {
+        name: [v.item() if hasattr(v, "item") else v for v in raw[name][:rows]] for name in FIELDS
+    }
+
+
+def test_reloaded_predictions_equal_the_in_memory_model(
+    predictor, trained_models: dict[str, TrainedModel], tiny_test
+):
+    in_memory = predict_probabilities(trained_models["wide_deep"].model, to_examples(tiny_test))
+    served = predictor.predict_columns(_columns(tiny_test, rows=len(tiny_test["x"])))
+    logistic = np.array(served["logistic"], dtype=np.float32).reshape(-1)
+    np.testing.assert_array_equal(logistic, in_memory.astype(np.float32))
+
+
+def test_rows_and_columns_agree_and_are_plain_python(predictor, tiny_test):
+    columns = _columns(tiny_test, rows=5)
+    rows = [{name: columns[name][i] for name in FIELDS} for i in range(5)]
+    by_row = predictor.predict(rows)
+    by_column = predictor.predict_columns(columns)
+    assert [r["probabilities"] for r in by_row] == by_column["probabilities"]
+    first = by_row[0]
+    assert set(first) == {"probabilities", "logits", "classes", "logistic"}
+    assert type(first["classes"]) is int and first["classes"] in (0, 1)
+    assert all(type(v) is float for v in first["probabilities"] + first["logits"])
+    assert first["probabilities"][1] == pytest.approx(first["logistic"][0])
+    assert sum(first["probabilities"]) == pytest.approx(1.0)
+    assert first["classes"] == int(first["logistic"][0] >= 0.5)
+
+
+def test_batching_gives_the_same_predictions(predictor, tiny_test, monkeypatch):
+    columns = _columns(tiny_test, rows=30)
+    whole = predictor.predict_columns(columns)
+    monkeypatch.setattr(serving, "BATCH_SIZE", 7)
+    batched = predictor.predict_columns(columns)
+    assert batched["classes"] == whole["classes"]
+    # matrix kernels may round differently for other batch shapes: equal up to float32 noise
+    np.testing.assert_allclose(batched["logits"], whole["logits"], rtol=1e-5, atol=1e-6)
+
+
+def test_surrounding_whitespace_does_not_change_the_prediction(predictor):
+    plain = predictor.predict([_instance(color="blue", city="city1")])
+    padded = predictor.predict([_instance(color=" blue", city="city1 ")])
+    assert padded == plain
+
+
+def test_unknown_category_still_predicts(predictor):
+    [result] = predictor.predict([_instance(color="purple", city="atlantis", tags="new|odd")])
+    assert sum(result["probabilities"]) == pytest.approx(1.0)
+    known = predictor.predict([_instance(color="red")])[0]
+    assert result["logits"] != known["logits"]
+
+
+def test_ints_are_accepted_for_float_features(predictor):
+    assert predictor.predict([_instance(x=1)]) == predictor.predict([_instance(x=1.0)])
+
+
+def test_input_schema_lists_dtypes_and_vocabularies(predictor):
+    schema = predictor.input_schema()
+    assert list(schema) == list(FIELDS)
+    assert schema["x"]["dtype"] == "float" and schema["x"]["vocabulary"] is None
+    assert schema["color"]["dtype"] == "string"
+    assert set(schema["color"]["vocabulary"]) == {"red", "green", "blue", "black"}
+    assert schema["city"]["vocabulary"] is None  # hashed: no vocabulary
+
+
+@pytest.mark.parametrize(
+    ("instances", "message"),
+    [
+        ([], "instances: expected at least one instance"),
+        ({"x": 1}, "instances: expected a list of objects"),
+        ([_instance(), "oops"], "instances[1]: expected an object"),
+        (
+            [_instance(), {k: v for k, v in _instance().items() if k != "color"}],
+            "instances[1]: missing field 'color'",
+        ),
+        ([_instance(x="abc")], "instances[0].x: expected a number, got 'abc'"),
+        ([_instance(x=None)], "instances[0].x: expected a number, got null"),
+        ([_instance(x=True)], "instances[0].x: expected a number, got true"),
+        ([_instance(x=float("nan"))], "instances[0].x: expected a finite number"),
+        ([_instance(color=3)], "instances[0].color: expected a string, got 3"),
+        ([_instance(color=False)], "instances[0].color: expected a string, got false"),
+        ([_instance(color=None)], "instances[0].color: expected a string, got null"),
+    ],
+)
+def test_bad_instances_raise_input_error_naming_the_field(predictor, instances, message):
+    with pytest.raises(InputError) as error:
+        predictor.predict(instances)
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda c: c.pop("tags"), "inputs: missing field 'tags'"),
+        (lambda c: c["z"].pop(), "inputs.z: expected 2 values"),
+        (lambda c: c.__setitem__("x", [1, "2"]), "inputs.x[1]: expected a number, got '2'"),
+        (lambda c: c.__setitem__("query", "fried"), "inputs.query: expected a list"),
+    ],
+)
+def test_bad_columns_raise_input_error_naming_the_field(predictor, change, message):
+    columns = {name: [value, value] for name, value in _instance().items()}
+    change(columns)
+    with pytest.raises(InputError) as error:
+        predictor.predict_columns(columns)
+    assert message in str(error.value)
+
+
+def test_empty_columns_raise_input_error(predictor):
+    with pytest.raises(InputError, match="at least one"):
+        predictor.predict_columns({name: [] for name in FIELDS})
+
+
+def test_unknown_model_or_version_raises_model_not_found(exported_tiny, tmp_path):
+    store = exported_tiny.path.parents[1]
+    assert serving.list_versions(store, "tiny") == [1]
+    with pytest.raises(ModelNotFoundError, match="no version 9"):
+        load_predictor(store, "tiny", 9)
+    with pytest.raises(ModelNotFoundError, match="no versions"):
+        load_predictor(tmp_path, "tiny")
