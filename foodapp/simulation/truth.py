@@ -34,6 +34,7 @@ from foodapp.simulation.taste import (
 
 # Pairs the story names, applied when both ends exist in the catalogue: (query, dish name words).
 STORY_PAIRS = (("fried chicken", frozenset({"chicken", "waffle"})),)
+PAIR_CANDIDATES = 8
 
 
 @dataclass(frozen=True)
@@ -156,8 +157,10 @@ def truth_draw(
     for q in chosen:
         if int(q) in taken:
             continue
-        # Only dishes the logging policy can show for the query, so the logs can reveal the pair.
+        # Only dishes that text matching ranks high for the query (the logging policy shows them
+        # often, so the logs can reveal the pair) and that the features say are not what it means.
         fits = np.flatnonzero((queries.naive[q] > 0) & (queries.relevance[q] < 0.5))
+        fits = fits[np.argsort(-queries.naive[q, fits], kind="stable")][:PAIR_CANDIDATES]
         if len(fits):
             pairs.append((int(q), int(rng.choice(fits))))
             taken.add(int(q))
