@@ -27,6 +27,7 @@ from foodapp.simulation.world import DEFAULT_DAYS, World
 ERROR_NEGATIVE = "{name} must be a positive integer, got {value}."
 ERROR_NO_DISHES = "The catalogue is empty: run `python manage.py load_catalogue` first."
 ERROR_DAYS = "days must be positive, got {value}."
+ERROR_SEED = "seed must be a non-negative integer, got {value}."
 BATCH_SIZE = 5000
 
 Progress = Callable[[int, int], None]
@@ -167,6 +168,8 @@ def simulation_run(
             raise SimulationError(ERROR_NEGATIVE.format(name=name, value=value))
     if days <= 0:
         raise SimulationError(ERROR_DAYS.format(value=days))
+    if seed < 0:
+        raise SimulationError(ERROR_SEED.format(value=seed))
     began = time.perf_counter()
     start = start or default_period_start(days=days)
     dishes = simulation_catalogue()

@@ -28,6 +28,8 @@ HOME_FEED_SHARE = 0.35
 RATING_SHARE = 0.45
 QUERY_CANDIDATES = 4
 CHUNK_SESSIONS = 8000
+GROWTH = 0.6  # the last day has 60% more sessions than the first
+WEEKEND_LIFT = 1.3
 SECONDS_PER_DAY = 86400.0
 _COLUMNS = (
     "session",
@@ -96,6 +98,15 @@ def query_tilt(people: Population, dishes: DishTable, queries: QueryCatalogue) -
     return np.asarray(tilt + 2.5 * restricted[:, None] * (vegetarian_share[None, :] - 1.0))
 
 
+def day_weights(*, start: float, days: float) -> np.ndarray:
+    """Share of the sessions on each day: the app gains traction, and weekends are busier."""
+    count = max(int(days), 1)
+    day = np.arange(count)
+    weekday = ((start // SECONDS_PER_DAY + day + 3) % 7).astype(int)  # 1970-01-01 was a Thursday
+    weights = (1.0 + GROWTH * day / count) * np.where(weekday >= 5, WEEKEND_LIFT, 1.0)
+    return np.asarray(weights / weights.sum())
+
+
 def session_starts_draw(
     *,
     rng: np.random.Generator,
@@ -108,7 +119,7 @@ def session_starts_draw(
 ) -> SessionStarts:
     """Draw the sessions' people, start times and queries, sorted by start time."""
     user = rng.choice(len(people), size=sessions, p=people.activity / people.activity.sum())
-    day = rng.integers(0, max(int(days), 1), size=sessions)
+    day = rng.choice(len(weights := day_weights(start=start, days=days)), size=sessions, p=weights)
     hour = (rng.random(sessions)[:, None] > people.hour_cdf[user]).sum(axis=1)
     hour = np.minimum(hour, 23)
     time = start + day * SECONDS_PER_DAY + hour * 3600.0 + rng.uniform(0.0, 3599.0, size=sessions)

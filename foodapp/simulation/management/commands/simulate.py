@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -11,16 +12,16 @@ from foodapp.simulation.selectors import simulation_events_exist
 from foodapp.simulation.services import SimulationError, simulation_run
 
 
-def positive_int(option: str) -> Any:
-    """An argparse type that accepts integers >= 1 and names `option` otherwise."""
+def bounded_int(option: str, minimum: int) -> Callable[[str], int]:
+    """An argparse type that accepts integers >= `minimum` and names `option` otherwise."""
 
     def parse(raw: str) -> int:
         try:
             value = int(raw)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{option} must be an integer, not {raw!r}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{option} must be at least 1, not {value}")
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{option} must be at least {minimum}, not {value}")
         return value
 
     return parse
@@ -30,11 +31,11 @@ class Command(BaseCommand):
     help = "Simulate people with hidden tastes and their sessions, written as real events."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--users", type=positive_int("--users"), default=2000)
-        parser.add_argument("--sessions", type=positive_int("--sessions"), default=100_000)
-        parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--users", type=bounded_int("--users", 1), default=2000)
+        parser.add_argument("--sessions", type=bounded_int("--sessions", 1), default=100_000)
+        parser.add_argument("--seed", type=bounded_int("--seed", 0), default=7)
         parser.add_argument(
-            "--days", type=positive_int("--days"), default=60, help="length of the period"
+            "--days", type=bounded_int("--days", 1), default=60, help="length of the period"
         )
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when events already exist"

@@ -33,7 +33,13 @@ def test_if_empty_is_idempotent(catalogue_in_db):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("option", "value"),
-    [("--users", "-3"), ("--sessions", "0"), ("--sessions", "many"), ("--days", "-1")],
+    [
+        ("--users", "-3"),
+        ("--sessions", "0"),
+        ("--sessions", "many"),
+        ("--days", "-1"),
+        ("--seed", "-5"),
+    ],
 )
 def test_bad_numbers_are_clear_errors_naming_the_option(option, value):
     with pytest.raises(CommandError, match=f"{option} must be"):
