@@ -20,6 +20,7 @@ from recommender.features import (
     FeatureSpec,
     NumericFeature,
     columns_to_arrays,
+    is_missing,
 )
 from recommender.model import ModelConfig, ModelType
 from recommender.pipeline import ProgressCallback, train_evaluate_export
@@ -212,15 +213,25 @@ CENSUS_MODEL_CONFIG = ModelConfig(model_type="wide_deep", hidden_units=(256, 128
 CENSUS_TRAIN_CONFIG = TrainConfig(epochs=20, batch_size=256, patience=3)
 
 
+def model_columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Feature columns as the model sees them: missing categories become "?" as in the raw data."""
+    columns = {}
+    for name in FEATURE_COLUMNS:
+        values = frame[name].to_numpy(dtype=object)
+        if name in CATEGORICAL_COLUMNS:
+            values = np.array([MISSING_TOKEN if is_missing(v) else v for v in values], dtype=object)
+        columns[name] = values
+    return columns
+
+
 def to_examples(frame: pd.DataFrame, spec: FeatureSpec = CENSUS_SPEC) -> Examples:
     """Census rows as model-ready examples for `spec`."""
-    columns = {name: frame[name].to_numpy(dtype=object) for name in frame.columns}
     weights = None
     if spec.weight is not None:
         raw = frame[spec.weight].to_numpy(dtype=np.float64)
         weights = (raw / raw.mean()).astype(np.float32)
     return Examples(
-        features=columns_to_arrays(spec, columns),
+        features=columns_to_arrays(spec, model_columns(frame)),
         labels=frame[spec.label].to_numpy(dtype=np.float32),
         weights=weights,
     )
@@ -297,7 +308,7 @@ def train_and_export(
     )
     return train_evaluate_export(
         spec=spec,
-        train_columns={c: train[c].to_numpy(dtype=object) for c in FEATURE_COLUMNS},
+        train_columns=model_columns(train),
         train=to_examples(train, spec),
         validation=to_examples(validation, spec),
         test=to_examples(test, spec),
