@@ -119,3 +119,31 @@ def test_ratings_follow_the_truth(world, events):
     assert rated.sum() > 0
     assert set(np.unique(events.value[rated]).tolist()) <= {1.0, 2.0, 3.0, 4.0, 5.0}
     assert np.isnan(events.value[~rated]).all()
+
+
+CORE_MODULES = ("dishes", "taste", "queries", "truth", "logging_policy", "sessions", "world")
+PURE_FOODAPP_MODULES = ("foodapp.simulation.", "foodapp.interactions.query_text")
+
+
+def imported_names(path):
+    import ast
+
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            yield node.module
+        elif isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+
+
+def test_the_generative_core_imports_no_django():
+    from pathlib import Path
+
+    import foodapp.simulation
+
+    folder = Path(foodapp.simulation.__file__).parent
+    for module in CORE_MODULES:
+        for name in imported_names(folder / f"{module}.py"):
+            top = name.split(".")[0]
+            assert top not in ("django", "rest_framework", "celery"), f"{module}.py: {name}"
+            if top == "foodapp":
+                assert name.startswith(PURE_FOODAPP_MODULES), f"{module}.py: {name}"
