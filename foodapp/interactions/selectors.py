@@ -6,6 +6,20 @@ from collections.abc import Iterable
 
 from foodapp.interactions.models import Event
 
+# The training-example reads live in their own module; they are part of this app's read API.
+from foodapp.interactions.training_examples import (
+    SplitCutoffs,
+    training_examples_iter,
+    training_split_cutoffs,
+)
+
+__all__ = [
+    "SplitCutoffs",
+    "event_external_ids_existing",
+    "training_examples_iter",
+    "training_split_cutoffs",
+]
+
 _CHUNK = 500
 
 

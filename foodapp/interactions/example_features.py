@@ -1,0 +1,68 @@
+"""Feature values of users and dishes, built the same way for training and for serving."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from foodapp.catalog.models import Dish
+from foodapp.interactions.example_schema import LIST_JOIN
+from foodapp.people.models import Profile
+
+DEFAULT_USER: dict[str, str] = {
+    "user_diet": "",
+    "user_favourite_cuisines": "",
+    "user_area": "",
+}
+
+
+def _joined(values: Iterable[str]) -> str:
+    """Sorted, de-duplicated, `|`-joined."""
+    return LIST_JOIN.join(sorted({value for value in values if value}))
+
+
+def dish_feature_values(dish: Dish) -> dict[str, Any]:
+    """The DISH_FIELDS of a dish (prefetch cuisine and tags when doing many)."""
+    return {
+        "dish_id": str(dish.pk),
+        "dish_name": dish.name,
+        "dish_cuisine": dish.cuisine.name if dish.cuisine else "",
+        "dish_course": dish.course,
+        "dish_tags": _joined(tag.name for tag in dish.tags.all()),
+        "dish_price": float(dish.price) if dish.price is not None else 0.0,
+        "dish_spice_level": int(dish.spice_level),
+        "dish_is_vegetarian": int(dish.is_vegetarian),
+        "dish_is_vegan": int(dish.is_vegan),
+        "dish_is_gluten_free": int(dish.is_gluten_free),
+    }
+
+
+def dish_features_by_id(*, dish_ids: Iterable[int] | None = None) -> dict[int, dict[str, Any]]:
+    """dish id -> DISH_FIELDS for these dishes (all dishes when None)."""
+    dishes = Dish.objects.select_related("cuisine").prefetch_related("tags").order_by("id")
+    if dish_ids is not None:
+        dishes = dishes.filter(id__in=list(dish_ids))
+    return {dish.pk: dish_feature_values(dish) for dish in dishes}
+
+
+def user_feature_values(profile: Profile | None) -> dict[str, str]:
+    """The USER_FIELDS of a person except user_id (defaults when they have no profile)."""
+    if profile is None:
+        return dict(DEFAULT_USER)
+    return {
+        "user_diet": _joined(str(d) for d in profile.diet_restrictions or ()),
+        "user_favourite_cuisines": _joined(c.name for c in profile.favourite_cuisines.all()),
+        "user_area": profile.area,
+    }
+
+
+def user_features_by_id(*, user_ids: Iterable[int]) -> dict[int, dict[str, str]]:
+    """user id -> USER_FIELDS (without user_id) for these users, defaults for the unknown."""
+    ids = sorted(set(user_ids))
+    found: dict[int, dict[str, str]] = {}
+    for start in range(0, len(ids), 500):
+        profiles = Profile.objects.filter(user_id__in=ids[start : start + 500]).prefetch_related(
+            "favourite_cuisines"
+        )
+        found.update((profile.user_id, user_feature_values(profile)) for profile in profiles)
+    return {user_id: found.get(user_id, dict(DEFAULT_USER)) for user_id in ids}
