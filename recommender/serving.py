@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import tensorflow as tf
@@ -35,6 +35,8 @@ __all__ = [
 ]
 
 BATCH_SIZE = 8192
+_PLAIN_NUMBERS: set[type] = {int, float}
+_PLAIN_STRINGS: set[type] = {str}
 
 
 class InputError(ValueError):
@@ -61,10 +63,72 @@ def _check_value(value: object, dtype: str, where: str) -> None:
     if dtype == "float":
         if not _is_number(value):
             raise InputError(f"{where}: expected a number, got {_describe(value)}")
-        if not math.isfinite(float(value)):  # type: ignore[arg-type]
+        try:
+            finite = math.isfinite(float(value))  # type: ignore[arg-type]
+        except OverflowError:
+            finite = False
+        if not finite:
             raise InputError(f"{where}: expected a finite number, got {_describe(value)}")
     elif not isinstance(value, str):
         raise InputError(f"{where}: expected a string, got {_describe(value)}")
+
+
+def _column_array(values: list[object], dtype: str, where: Callable[[int], str]) -> np.ndarray:
+    """Validate one column and return it as float32 or object (str) array.
+
+    Plain ints/floats and strs take a fast path; anything else is checked value by value so the
+    error names the first bad one.
+    """
+    kinds = set(map(type, values))
+    if dtype == "float":
+        if kinds <= _PLAIN_NUMBERS:
+            try:
+                array = np.asarray(values, dtype=np.float64)
+            except OverflowError:
+                array = np.array([math.inf])
+            if np.isfinite(array).all():
+                return array.astype(np.float32)
+    elif kinds == _PLAIN_STRINGS:
+        return np.asarray(values, dtype=object)
+    for index, value in enumerate(values):
+        _check_value(value, dtype, where(index))
+    if dtype == "float":
+        return np.asarray([float(v) for v in values], dtype=np.float32)  # type: ignore[arg-type]
+    return np.asarray([str(v) for v in values], dtype=object)
+
+
+def _packed_function(
+    signature: Callable[..., Any], strings: Sequence[str], floats: Sequence[str]
+) -> Callable[..., Any]:
+    """A concrete function over two packed tensors that calls the serving signature.
+
+    One [batch, n_strings] string and one [batch, n_floats] float32 tensor instead of one tensor
+    per feature: fewer conversions and a cheaper call, with a fixed signature (never retraced).
+    """
+
+    def call(packed_strings: tf.Tensor, packed_floats: tf.Tensor) -> dict[str, tf.Tensor]:
+        inputs = {name: packed_strings[:, i] for i, name in enumerate(strings)}
+        inputs.update({name: packed_floats[:, i] for i, name in enumerate(floats)})
+        return cast(dict[str, tf.Tensor], signature(**inputs))
+
+    traced = tf.function(
+        call,
+        input_signature=[
+            tf.TensorSpec([None, len(strings)], tf.string),
+            tf.TensorSpec([None, len(floats)], tf.float32),
+        ],
+    )
+    return traced.get_concrete_function()
+
+
+def _row_place(name: str) -> Callable[[int], str]:
+    """Names value i of field `name` in row-format input."""
+    return lambda index: f"instances[{index}].{name}"
+
+
+def _column_place(name: str) -> Callable[[int], str]:
+    """Names value i of field `name` in columnar input."""
+    return lambda index: f"inputs.{name}[{index}]"
 
 
 class Predictor:
@@ -85,9 +149,15 @@ class Predictor:
         self._schema: dict[str, dict[str, Any]] = metadata["inputs"]
         try:
             self._loaded = tf.saved_model.load(str(path))
-            self._signature = self._loaded.signatures[SIGNATURE_NAME]
+            signature = self._loaded.signatures[SIGNATURE_NAME]
         except (OSError, KeyError, ValueError, tf.errors.OpError) as error:
             raise ExportFormatError(f"{path}: cannot load the SavedModel ({error})") from error
+        _, signature_inputs = signature.structured_input_signature
+        if set(signature_inputs) != set(self._schema):
+            raise ExportFormatError(f"{path}: signature inputs differ from metadata; retrain")
+        self._strings = [n for n, e in self._schema.items() if e["dtype"] == "string"]
+        self._floats = [n for n, e in self._schema.items() if e["dtype"] == "float"]
+        self._packed = _packed_function(signature, self._strings, self._floats)
 
     def __repr__(self) -> str:
         return f"Predictor(name={self.name!r}, version={self.version})"
@@ -101,26 +171,20 @@ class Predictor:
         """
         return {name: dict(entry) for name, entry in self._schema.items()}
 
-    def _arrays(self, columns: Mapping[str, list[object]]) -> dict[str, np.ndarray]:
-        """Validated python columns as numpy arrays of the signature's dtypes."""
-        arrays = {}
-        for name, entry in self._schema.items():
-            values = columns[name]
-            if entry["dtype"] == "float":
-                arrays[name] = np.asarray(values, dtype=np.float32)
-            else:
-                arrays[name] = np.asarray(values, dtype=object)
-        return arrays
-
     def _run(self, arrays: Mapping[str, np.ndarray], rows: int) -> dict[str, np.ndarray]:
-        """Call the signature in batches and concatenate the outputs."""
+        """Pack the columns into one string and one float matrix, predict in batches."""
+        strings = np.empty((rows, len(self._strings)), dtype=object)
+        for column, name in enumerate(self._strings):
+            strings[:, column] = arrays[name]
+        floats = np.empty((rows, len(self._floats)), dtype=np.float32)
+        for column, name in enumerate(self._floats):
+            floats[:, column] = arrays[name]
         parts: dict[str, list[np.ndarray]] = {key: [] for key in OUTPUT_KEYS}
         for start in range(0, rows, BATCH_SIZE):
-            batch = {
-                name: tf.constant(values[start : start + BATCH_SIZE])
-                for name, values in arrays.items()
-            }
-            outputs = self._signature(**batch)
+            outputs = self._packed(
+                tf.constant(strings[start : start + BATCH_SIZE], dtype=tf.string),
+                tf.constant(floats[start : start + BATCH_SIZE]),
+            )
             for key in OUTPUT_KEYS:
                 parts[key].append(outputs[key].numpy())
         return {key: np.concatenate(chunks) for key, chunks in parts.items()}
@@ -144,7 +208,7 @@ class Predictor:
             raise InputError(f"inputs: expected an object of columns, got {type(inputs).__name__}")
         rows: int | None = None
         first = ""
-        columns: dict[str, list[object]] = {}
+        arrays: dict[str, np.ndarray] = {}
         for name, entry in self._schema.items():
             if name not in inputs:
                 raise InputError(f"inputs: missing field {name!r}")
@@ -157,12 +221,10 @@ class Predictor:
                 raise InputError(
                     f"inputs.{name}: expected {rows} values like {first!r}, got {len(values)}"
                 )
-            for index, value in enumerate(values):
-                _check_value(value, entry["dtype"], f"inputs.{name}[{index}]")
-            columns[name] = list(values)
+            arrays[name] = _column_array(list(values), entry["dtype"], _column_place(name))
         if not rows:
             raise InputError("inputs: expected at least one value per field")
-        return self._to_lists(self._run(self._arrays(columns), rows))
+        return self._to_lists(self._run(arrays, rows))
 
     def predict(self, instances: Sequence[Mapping[str, object]]) -> list[dict[str, Any]]:
         """Predict on row-format instances (TensorFlow Serving's "instances").
@@ -182,19 +244,21 @@ class Predictor:
             raise InputError("instances: expected a list of objects")
         if not instances:
             raise InputError("instances: expected at least one instance")
-        columns: dict[str, list[object]] = {name: [] for name in self._schema}
-        for index, instance in enumerate(instances):
-            if not isinstance(instance, Mapping):
-                raise InputError(
-                    f"instances[{index}]: expected an object, got {_describe(instance)}"
-                )
-            for name, entry in self._schema.items():
-                if name not in instance:
-                    raise InputError(f"instances[{index}]: missing field {name!r}")
-                value = instance[name]
-                _check_value(value, entry["dtype"], f"instances[{index}].{name}")
-                columns[name].append(value)
-        outputs = self._to_lists(self._run(self._arrays(columns), len(instances)))
+        if not all(type(instance) is dict for instance in instances):
+            for index, instance in enumerate(instances):
+                if not isinstance(instance, Mapping):
+                    raise InputError(
+                        f"instances[{index}]: expected an object, got {_describe(instance)}"
+                    )
+        arrays: dict[str, np.ndarray] = {}
+        for name, entry in self._schema.items():
+            try:
+                values = [instance[name] for instance in instances]
+            except KeyError:
+                index = next(i for i, instance in enumerate(instances) if name not in instance)
+                raise InputError(f"instances[{index}]: missing field {name!r}") from None
+            arrays[name] = _column_array(values, entry["dtype"], _row_place(name))
+        outputs = self._to_lists(self._run(arrays, len(instances)))
         return [{key: outputs[key][row] for key in OUTPUT_KEYS} for row in range(len(instances))]
 
     @staticmethod

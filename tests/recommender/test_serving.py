@@ -153,3 +153,13 @@ def test_unknown_model_or_version_raises_model_not_found(exported_tiny, tmp_path
         load_predictor(store, "tiny", 9)
     with pytest.raises(ModelNotFoundError, match="no versions"):
         load_predictor(tmp_path, "tiny")
+
+
+def test_numpy_numbers_take_the_checked_path_and_predict_the_same(predictor):
+    plain = predictor.predict([_instance(x=2.0, z=-1.0)])
+    assert predictor.predict([_instance(x=np.float64(2.0), z=np.int64(-1))]) == plain
+
+
+def test_overflowing_number_is_refused(predictor):
+    with pytest.raises(InputError, match=r"instances\[0\]\.x: expected a finite number"):
+        predictor.predict([_instance(x=10**400)])
