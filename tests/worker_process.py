@@ -84,3 +84,20 @@ def celery_worker(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def task_routed_to(task_name: str, queue: str) -> Iterator[None]:
+    """Send `task_name` to `queue` inside the block (Celery caches its router; swap it too)."""
+    from foodapp.celery import app
+
+    previous_routes, previous_router = app.conf.task_routes, app.amqp.router
+    app.conf.task_routes = {task_name: {"queue": queue}}
+    app.amqp.flush_routes()
+    app.amqp.router = app.amqp.Router()
+    try:
+        yield
+    finally:
+        app.conf.task_routes = previous_routes
+        app.amqp.flush_routes()
+        app.amqp.router = previous_router

@@ -122,7 +122,7 @@ def _json_value(value: Any) -> Any:
 
 def training_run_execute(
     *, run_id: int, task_id: str = "", progress: ProgressCallback | None = None
-) -> TrainingRun:
+) -> TrainingRun | None:
     """Claim a queued run, train, register the exported version; idempotent for a run id.
 
     The first version of a model is activated at once, so the app has something to serve;
@@ -134,11 +134,12 @@ def training_run_execute(
         progress: called with each progress event, besides saving it on the run.
 
     Returns:
-        The run as it ended (or as it was, when another process had claimed it).
+        The run as it ended (or as it was, when another process had claimed it); None when
+        there is no such run (deleted after it was queued).
     """
     if not _claim(run_id, task_id):
         logger.info("training run not claimed", extra={"run_id": run_id})
-        return TrainingRun.objects.get(pk=run_id)
+        return TrainingRun.objects.filter(pk=run_id).first()
     run = TrainingRun.objects.get(pk=run_id)
     logger.info("training run started", extra={"run_id": run_id, "model_name": run.model_name})
     try:

@@ -20,6 +20,8 @@ from foodapp.training import services
 def train_model(self: Any, *, run_id: int) -> dict[str, Any]:
     """Execute one training run on the training queue."""
     run = services.training_run_execute(run_id=run_id, task_id=str(self.request.id or ""))
+    if run is None:
+        return {"run_id": run_id, "state": "missing", "version": None}
     version = run.result_version.version if run.result_version else None
     return {"run_id": run.pk, "state": run.state, "version": version}
 

@@ -30,7 +30,7 @@ def test_train_command_names_a_bad_option(toy_trainer: Trainer) -> None:
 
 
 def test_train_command_reports_a_failed_run(toy_trainer: Trainer) -> None:
-    with pytest.raises(CommandError, match="training failed: RuntimeError"):
+    with pytest.raises(CommandError, match="training toy failed: RuntimeError"):
         call_command("train", "toy", "--epochs", "13", stdout=io.StringIO(), stderr=io.StringIO())
 
 

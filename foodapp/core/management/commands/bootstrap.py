@@ -8,11 +8,9 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command, get_commands
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from foodapp.training import services
-from foodapp.training.models import TrainingRun
-from foodapp.training.progress_bar import TrainingProgressBar
+from foodapp.training.foreground import train_in_foreground
 from foodapp.training.selectors import model_names_without_active_version
 
 DEFAULT_ADMIN_USERNAME = "admin"
@@ -71,16 +69,6 @@ class Command(BaseCommand):
     def train_missing_models(self) -> None:
         """Train every registered model without an active version, showing progress."""
         for model_name in model_names_without_active_version():
-            run = services.training_run_create(model_name=model_name)
-            self.stdout.write(f"Training {model_name} (no active version yet; run #{run.pk})...")
-            bar = TrainingProgressBar(model_name)
-            try:
-                run = services.training_run_execute(run_id=run.pk, progress=bar)
-            finally:
-                bar.close()
-            if run.state != TrainingRun.State.SUCCEEDED or run.result_version is None:
-                first_line = run.error.splitlines()[0] if run.error else "unknown error"
-                raise CommandError(f"training {model_name} failed: {first_line}")
-            self.stdout.write(
-                self.style.SUCCESS(f"{model_name} v{run.result_version.version} is active.")
-            )
+            self.stdout.write(f"{model_name} has no active version yet.")
+            version = train_in_foreground(model_name=model_name, announce=self.stdout.write)
+            self.stdout.write(self.style.SUCCESS(f"{model_name} v{version.version} is active."))

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
 from foodapp.training import services
-from foodapp.training.models import TrainingRun
-from foodapp.training.params import InvalidParamsError
-from foodapp.training.progress_bar import TrainingProgressBar
-from foodapp.training.registry import UnknownModelError, registered_model_names
+from foodapp.training.foreground import train_in_foreground
+from foodapp.training.registry import registered_model_names
+
+OPTION_TO_PARAM = {
+    "model_type": "model_type",
+    "epochs": "epochs",
+    "seed": "seed",
+    "max_rows": "max_rows",
+}
 
 
 class Command(BaseCommand):
@@ -30,30 +35,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         params = {
-            key: options[option]
-            for key, option in (
-                ("model_type", "model_type"),
-                ("epochs", "epochs"),
-                ("seed", "seed"),
-                ("max_rows", "max_rows"),
-            )
+            param: options[option]
+            for option, param in OPTION_TO_PARAM.items()
             if options[option] is not None
         }
-        try:
-            run = services.training_run_create(model_name=options["model_name"], params=params)
-        except (UnknownModelError, InvalidParamsError) as error:
-            raise CommandError(str(error.args[0] if error.args else error)) from None
-        self.stdout.write(f"Training {run.model_name} (run #{run.pk}, {run.params})")
-        bar = TrainingProgressBar(run.model_name)
-        try:
-            run = services.training_run_execute(run_id=run.pk, progress=bar)
-        finally:
-            bar.close()
-        if run.state != TrainingRun.State.SUCCEEDED or run.result_version is None:
-            raise CommandError(
-                f"training failed: {run.error.splitlines()[0] if run.error else '?'}"
-            )
-        version = run.result_version
+        version = train_in_foreground(
+            model_name=options["model_name"], params=params, announce=self.stdout.write
+        )
         if options["activate"] and version.state != version.State.ACTIVE:
             version = services.model_version_activate(version=version)
         metrics = ", ".join(
