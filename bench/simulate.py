@@ -169,6 +169,8 @@ def main() -> None:
     if profiler is not None:
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(15)
     print(f"machine         {cpu_model()}, {os.cpu_count()} cores, {platform.platform()}")
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"load average    {load} (other processes slow the wall-clock figures)")
     print(f"python          {platform.python_version()}")
     print(f"date            {datetime.now(tz=UTC):%Y-%m-%d %H:%M} UTC")
     drop()
