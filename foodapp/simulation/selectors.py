@@ -54,13 +54,27 @@ def simulation_run_latest() -> SimulationRun | None:
     return SimulationRun.objects.filter(state=SimulationRun.State.SUCCEEDED).first()
 
 
+class StaleWorldError(ValueError):
+    """The catalogue changed since the run, so its world (and truth) cannot be rebuilt."""
+
+
+ERROR_STALE_WORLD = (
+    "simulation #{run_id} cannot be rebuilt: its dishes changed since it ran; simulate again."
+)
+
+
 def simulation_world(*, run: SimulationRun) -> World:
     """Rebuild the World of a past run (same dishes, people, queries and truth) for evaluation.
 
     Person `i` of the world is user `run.user_ids[i]`.
+
+    Raises:
+        StaleWorldError: when dishes of the run were deleted or edited since.
     """
-    return World(
-        dishes=simulation_catalogue(dish_ids=run.dish_ids),
-        users=run.users,
-        seed=run.seed,
-    )
+    dishes = simulation_catalogue(dish_ids=run.dish_ids)
+    if [dish.dish_id for dish in dishes] != run.dish_ids:
+        raise StaleWorldError(ERROR_STALE_WORLD.format(run_id=run.pk))
+    world = World(dishes=dishes, users=run.users, seed=run.seed)
+    if world.truth_summary() != run.truth:
+        raise StaleWorldError(ERROR_STALE_WORLD.format(run_id=run.pk))
+    return world

@@ -7,9 +7,10 @@ to ask the truth (`true_order_probability`); models only ever see the events.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -233,6 +234,7 @@ class World:
         head = np.argsort(-self.queries.popularity, kind="stable")[:20]
         return {
             "seed": self.seed,
+            "catalogue_fingerprint": catalogue_fingerprint(self.dishes.dishes),
             "people": len(self.people),
             "dishes": len(self.dishes),
             "diet_counts": {
@@ -250,6 +252,6 @@ class World:
         }
 
 
-def epoch_to_datetime(seconds: float) -> datetime:
-    """An aware UTC datetime from seconds since the epoch."""
-    return datetime.fromtimestamp(seconds, tz=UTC)
+def catalogue_fingerprint(dishes: Sequence[SimDish]) -> str:
+    """A digest of every attribute of every dish: equal fingerprints, equal truth."""
+    return hashlib.sha256(repr(tuple(dishes)).encode()).hexdigest()[:16]

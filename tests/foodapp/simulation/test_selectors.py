@@ -3,7 +3,10 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
+from foodapp.catalog.models import Dish
+from foodapp.interactions.models import Event
 from foodapp.simulation.selectors import (
+    StaleWorldError,
     simulation_catalogue,
     simulation_events_exist,
     simulation_run_latest,
@@ -33,3 +36,20 @@ def test_a_past_run_rebuilds_the_same_world(catalogue_in_db):
     rebuilt = world.simulate(sessions=40, start=datetime(2026, 1, 1, tzinfo=UTC))
     assert len(rebuilt) == summary.events
     assert np.all(np.diff(rebuilt.session) >= 0)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("change", ["delete", "edit"])
+def test_a_run_whose_dishes_changed_is_not_rebuilt(catalogue_in_db, change):
+    simulation_run(users=4, sessions=5, seed=4, start=datetime(2026, 1, 1, tzinfo=UTC))
+    run = simulation_run_latest()
+    assert run is not None
+    dish = Dish.objects.get(name="Lasagna")
+    if change == "delete":
+        Event.objects.filter(dish=dish).delete()
+        dish.delete()
+    else:
+        dish.spice_level = 3
+        dish.save()
+    with pytest.raises(StaleWorldError, match=f"simulation #{run.pk} cannot be rebuilt"):
+        simulation_world(run=run)
