@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
@@ -151,34 +151,53 @@ def _search_queries_touch(
     return ids
 
 
+@dataclass
+class _CounterDeltas:
+    """Per-dish changes to order_count, rating_count and the sum of ratings."""
+
+    orders: Counter[int] = field(default_factory=Counter)
+    ratings: Counter[int] = field(default_factory=Counter)
+    rating_total: defaultdict[int, float] = field(default_factory=lambda: defaultdict(float))
+
+    def add_events(self, events: Iterable[EventInput]) -> None:
+        """Count new events: orders, and ratings with their value."""
+        for event in events:
+            if event.dish_id is None:
+                continue
+            if event.event_type == EventType.ORDER:
+                self.orders[event.dish_id] += 1
+            elif event.event_type == EventType.RATING and event.value is not None:
+                self.ratings[event.dish_id] += 1
+                self.rating_total[event.dish_id] += float(event.value)
+
+    def apply(self) -> None:
+        """Write the changes to the dishes with one UPDATE ... FROM VALUES per 200 dishes."""
+        touched = sorted(set(self.orders) | set(self.ratings) | set(self.rating_total))
+        if not touched:
+            return
+        rows_update_from_values(
+            table=Dish._meta.db_table,
+            columns=("dish_id", "orders", "ratings", "rating_total"),
+            # Every right-hand side reads the old row, so the average uses the old count.
+            assignments=(
+                "order_count = order_count + d.orders, "
+                "rating_count = rating_count + d.ratings, "
+                "rating_average = CASE WHEN rating_count + d.ratings = 0 THEN rating_average "
+                "ELSE (rating_average * rating_count + d.rating_total) "
+                "/ (rating_count + d.ratings) END"
+            ),
+            rows=[
+                (d, self.orders[d], self.ratings[d], float(self.rating_total.get(d, 0.0)))
+                for d in touched
+            ],
+        )
+
+
 def _dish_counters_add(batch: Sequence[EventInput]) -> None:
-    """Add this batch's orders and ratings to the dish counters with one UPDATE ... FROM VALUES."""
-    orders: Counter[int] = Counter()
-    rating_n: Counter[int] = Counter()
-    rating_sum: defaultdict[int, float] = defaultdict(float)
-    for event in batch:
-        if event.dish_id is None:
-            continue
-        if event.event_type == EventType.ORDER:
-            orders[event.dish_id] += 1
-        elif event.event_type == EventType.RATING and event.value is not None:
-            rating_n[event.dish_id] += 1
-            rating_sum[event.dish_id] += float(event.value)
-    touched = sorted(set(orders) | set(rating_n))
-    if not touched:
-        return
-    rows_update_from_values(
-        table=Dish._meta.db_table,
-        columns=("dish_id", "orders", "ratings", "rating_total"),
-        # Every right-hand side reads the old row, so the average uses the old count.
-        assignments=(
-            "order_count = order_count + d.orders, "
-            "rating_count = rating_count + d.ratings, "
-            "rating_average = CASE WHEN d.ratings = 0 THEN rating_average ELSE "
-            "(rating_average * rating_count + d.rating_total) / (rating_count + d.ratings) END"
-        ),
-        rows=[(d, orders[d], rating_n[d], float(rating_sum[d])) for d in touched],
-    )
+    """Add this batch's orders and ratings to the dish counters."""
+    deltas = _CounterDeltas()
+    deltas.add_events(batch)
+    deltas.apply()
 
 
 def dish_counters_refresh(*, dish_ids: Iterable[int]) -> None:
@@ -357,12 +376,12 @@ def event_record(
 def events_upsert_bulk(*, events: Iterable[EventInput], batch_size: int = 5000) -> int:
     """Insert or update imported events keyed by external_id; re-importing never duplicates.
 
-    A re-imported event keeps its row and takes the new value; the dish counters of the
-    dishes touched are recomputed from the log, so they stay right however often a file is
-    imported.
+    The key of an imported event covers who, what, which dish and when, so a re-imported
+    event only takes the new value; the dish counters change by exactly the difference, so
+    they stay right however often a file is imported.
 
     Args:
-        events: events that all carry an external_id.
+        events: events that all carry an external_id (a later duplicate in a batch wins).
         batch_size: events per statement and per transaction.
 
     Returns:
@@ -377,57 +396,49 @@ def events_upsert_bulk(*, events: Iterable[EventInput], batch_size: int = 5000) 
             event_validate(event)
             if not event.external_id:
                 raise EventValidationError(ERROR_EXTERNAL_ID_REQUIRED)
+        latest = list({str(event.external_id): event for event in batch}.values())
         try:
             with transaction.atomic():
-                _references_check(batch)
-                query_ids = _search_queries_touch(batch, _normalized_queries(batch))
-                _events_upsert(batch, query_ids)
-                dish_counters_refresh(dish_ids={e.dish_id for e in batch if e.dish_id is not None})
+                _references_check(latest)
+                _events_upsert(latest)
         except IntegrityError as error:
             raise EventValidationError(ERROR_UNKNOWN_REFERENCE.format(detail=error)) from error
-        written += len(batch)
+        written += len(latest)
     return written
 
 
-_UPSERT_FIELDS = ["value", "model_version", "ranker", "device", "position"]
-
-
-def _events_upsert(batch: Sequence[EventInput], query_ids: dict[str, int]) -> None:
-    """Update the events whose external_id exists, insert the others (a later duplicate wins)."""
-    latest = {str(event.external_id): event for event in batch}
-    keys = sorted(latest)
-    existing: dict[str, Event] = {}
+def _events_upsert(batch: Sequence[EventInput]) -> None:
+    """Insert the new events, update the value of the known ones, adjust the counters."""
+    old: dict[str, tuple[int, str, int | None, float | None]] = {}
+    keys = [str(event.external_id) for event in batch]
     for chunk in _chunks(keys, 900):
-        existing.update(
-            (str(e.external_id), e) for e in Event.objects.filter(external_id__in=chunk)
+        rows = Event.objects.filter(external_id__in=chunk).values_list(
+            "external_id", "id", "event_type", "dish_id", "value"
         )
-    for key, row in existing.items():
-        for name in _UPSERT_FIELDS:
-            setattr(row, name, getattr(latest[key], name))
-    Event.objects.bulk_update(list(existing.values()), _UPSERT_FIELDS, batch_size=150)
-    Event.objects.bulk_create(
-        [_event_model(latest[key], query_ids) for key in keys if key not in existing]
+        old.update((str(key), (pk, kind, dish, value)) for key, pk, kind, dish, value in rows)
+    new = [event for event in batch if event.external_id not in old]
+    deltas = _CounterDeltas()
+    deltas.add_events(new)
+    changed = []
+    for event in batch:
+        if event.external_id not in old:
+            continue
+        pk, kind, dish_id, value = old[str(event.external_id)]
+        if event.value == value:
+            continue
+        changed.append((pk, event.value))
+        if kind == EventType.RATING and dish_id is not None:
+            before, after = value is not None, event.value is not None
+            deltas.ratings[dish_id] += int(after) - int(before)
+            deltas.rating_total[dish_id] += (event.value or 0.0) - (value or 0.0)
+    if new:
+        normalized = _normalized_queries(new)
+        query_ids = _search_queries_touch(new, normalized)
+        event_rows_insert(rows=_event_rows(new, query_ids, normalized))
+    rows_update_from_values(
+        table=Event._meta.db_table,
+        columns=("event_id", "new_value"),
+        assignments="value = CAST(d.new_value AS double precision)",
+        rows=changed,
     )
-
-
-def _event_model(event: EventInput, query_ids: dict[str, int]) -> Event:
-    """An unsaved Event for `event`."""
-    local = timezone.localtime(event.occurred_at)
-    text = normalize_query(event.query) if event.query else ""
-    return Event(
-        user_id=event.user_id,
-        event_type=event.event_type,
-        occurred_at=event.occurred_at,
-        hour=local.hour,
-        weekday=local.weekday(),
-        dish_id=event.dish_id,
-        session_id=event.session_id,
-        query=event.query[:255],
-        normalized_query_id=query_ids.get(text) if text else None,
-        position=event.position,
-        model_version=event.model_version,
-        ranker=event.ranker,
-        value=event.value,
-        device=event.device,
-        external_id=event.external_id,
-    )
+    deltas.apply()
