@@ -18,7 +18,7 @@ from foodapp.interactions.uci_files import (
     uci_restaurants,
 )
 from foodapp.people.selectors import user_ids_by_external_id
-from foodapp.people.services import people_ensure_bulk, person_upsert
+from foodapp.people.services import people_ensure_bulk, people_upsert_bulk
 
 ERROR_UNKNOWN_PLACE = "rating_final.csv: restaurant {value} is not in geoplaces2.csv"
 
@@ -73,8 +73,7 @@ def uci_restaurants_load(*, directory: Path, dry_run: bool = False) -> UciLoadSu
         return summary
     with transaction.atomic():
         dishes_upsert_bulk(dishes=items)
-        for person in people:
-            person_upsert(person=person)
+        people_upsert_bulk(people=people)
         # Raters without a profile row still become people.
         people_ensure_bulk(external_ids=sorted(raters))
         users = user_ids_by_external_id(external_ids=raters)

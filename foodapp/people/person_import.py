@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import transaction
-
 from foodapp.catalog.csv_import import BatchOutcome, ImportSpec, ParsedRow
 from foodapp.people.person_input import PersonInput
 from foodapp.people.person_rows import USER_REQUIRED_COLUMNS, person_row_parse
 from foodapp.people.selectors import profile_external_ids_existing
-from foodapp.people.services import person_upsert
+from foodapp.people.services import people_upsert_bulk
 
 
 def person_batch_write(rows: Sequence[ParsedRow[PersonInput]], dry_run: bool) -> BatchOutcome:
@@ -19,12 +17,7 @@ def person_batch_write(rows: Sequence[ParsedRow[PersonInput]], dry_run: bool) ->
     if dry_run:
         existing = len(profile_external_ids_existing(external_ids=latest))
         return BatchOutcome(created=len(latest) - existing, updated=existing)
-    created = updated = 0
-    with transaction.atomic():
-        for person in latest.values():
-            _, was_created = person_upsert(person=person)
-            created += was_created
-            updated += not was_created
+    created, updated = people_upsert_bulk(people=list(latest.values()))
     return BatchOutcome(created=created, updated=updated)
 
 

@@ -50,11 +50,8 @@ def people_create_bulk(*, people: Sequence[PersonInput]) -> list[int]:
     user_model = get_user_model()
     usernames = [p.username for p in people]
     with transaction.atomic():
-        taken = user_model.objects.filter(username__in=usernames[:900]).values_list(
-            "username", flat=True
-        )
-        if len(set(usernames)) != len(usernames) or taken.exists():
-            duplicate = next(iter(taken), None) or _first_duplicate(usernames)
+        duplicate = _first_duplicate(usernames) or _first_taken(usernames)
+        if duplicate:
             raise PersonValidationError(ERROR_USERNAME_TAKEN.format(value=duplicate))
         unusable = make_password(None)
         users = user_model.objects.bulk_create(
@@ -79,6 +76,17 @@ def people_create_bulk(*, people: Sequence[PersonInput]) -> list[int]:
         )
         _favourites_add(profiles, people)
     return [user.pk for user in users]
+
+
+def _first_taken(usernames: Sequence[str]) -> str:
+    """The first of these usernames that an existing user has, or ""."""
+    user_model = get_user_model()
+    for start in range(0, len(usernames), 500):
+        chunk = usernames[start : start + 500]
+        taken = user_model.objects.filter(username__in=chunk).values_list("username", flat=True)
+        for username in taken[:1]:
+            return str(username)
+    return ""
 
 
 def _first_duplicate(usernames: Sequence[str]) -> str:
@@ -152,3 +160,58 @@ def people_ensure_bulk(*, external_ids: Sequence[str]) -> dict[str, int]:
         )
         found.update(zip(missing, new_ids, strict=True))
     return found
+
+
+def people_upsert_bulk(*, people: Sequence[PersonInput]) -> tuple[int, int]:
+    """Create or update people keyed by external_id, in one transaction, with a few queries.
+
+    Same rules as person_upsert: new people get an unusable password; known ones keep their
+    username, take the new name, diet, area and favourite cuisines, and merge attributes.
+
+    Args:
+        people: people that all carry an external_id (a later duplicate wins).
+
+    Returns:
+        (created, updated).
+
+    Raises:
+        PersonValidationError: naming the bad field; nothing is written.
+    """
+    latest: dict[str, PersonInput] = {}
+    for person in people:
+        person_validate(person)
+        if not person.external_id:
+            raise PersonValidationError(ERROR_EXTERNAL_ID_REQUIRED)
+        latest[person.external_id] = person
+    if not latest:
+        return 0, 0
+    keys = sorted(latest)
+    with transaction.atomic():
+        existing: dict[str, Profile] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            for profile in Profile.objects.select_related("user").filter(external_id__in=chunk):
+                existing[str(profile.external_id)] = profile
+        new = [latest[key] for key in keys if key not in existing]
+        people_create_bulk(people=new)
+        if not existing:
+            return len(new), 0
+        users = []
+        for key, profile in existing.items():
+            person = latest[key]
+            profile.user.first_name = person.name[:150]
+            users.append(profile.user)
+            profile.diet_restrictions = list(person.diet_restrictions)
+            profile.area = person.area
+            profile.attributes = {**profile.attributes, **person.attributes}
+        get_user_model().objects.bulk_update(users, ["first_name"], batch_size=500)
+        profiles = list(existing.values())
+        Profile.objects.bulk_update(
+            profiles, ["diet_restrictions", "area", "attributes", "updated"], batch_size=500
+        )
+        through = Profile.favourite_cuisines.through
+        ids = [profile.pk for profile in profiles]
+        for start in range(0, len(ids), 500):
+            through.objects.filter(profile_id__in=ids[start : start + 500]).delete()
+        _favourites_add(profiles, [latest[key] for key in existing])
+    return len(new), len(existing)

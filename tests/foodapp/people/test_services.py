@@ -13,6 +13,7 @@ from foodapp.people.services import (
     imported_username,
     people_create_bulk,
     people_ensure_bulk,
+    people_upsert_bulk,
     person_upsert,
 )
 from tests.foodapp.people.factories import UserFactory
@@ -82,3 +83,31 @@ def test_ensure_bulk_creates_only_unknown_people():
     assert ids["K"] == known
     assert get_user_model().objects.get(pk=ids["N"]).username == "ext-N"
     assert Profile.objects.count() == 2
+
+
+def test_upsert_bulk_creates_and_updates_in_one_go():
+    person_upsert(
+        person=PersonInput(
+            username="ext-A", external_id="A", favourite_cuisines=("Thai",), attributes={"x": 1}
+        )
+    )
+    created, updated = people_upsert_bulk(
+        people=[
+            PersonInput(
+                username="ext-A",
+                external_id="A",
+                name="Ann",
+                diet_restrictions=("vegetarian",),
+                favourite_cuisines=("Greek",),
+                attributes={"y": 2},
+            ),
+            PersonInput(username="ext-B", external_id="B", favourite_cuisines=("Greek",)),
+        ]
+    )
+    assert (created, updated) == (1, 1)
+    ann = Profile.objects.select_related("user").get(external_id="A")
+    assert (ann.user.first_name, ann.diet_restrictions) == ("Ann", ["vegetarian"])
+    assert ann.attributes == {"x": 1, "y": 2}
+    assert [c.name for c in ann.favourite_cuisines.all()] == ["Greek"]
+    assert Profile.objects.get(external_id="B").favourite_cuisines.get().name == "Greek"
+    assert people_upsert_bulk(people=[]) == (0, 0)
