@@ -79,9 +79,12 @@ def census_row(models_dir: Path, model_type: str, seed: int, test: pd.DataFrame)
     predictor = load_predictor(models_dir, result.name, result.version)
     columns = {name: values.tolist() for name, values in census.model_columns(test).items()}
     predictor.predict_columns({k: v[:10] for k, v in columns.items()})
-    started = time.perf_counter()
-    predictor.predict_columns(columns)
-    per_row = (time.perf_counter() - started) / len(test) * 1e6
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        predictor.predict_columns(columns)
+        timings.append(time.perf_counter() - started)
+    per_row = min(timings) / len(test) * 1e6
     metrics = result.metrics
     return {
         "model": f"{model_type} (v{result.version})",
@@ -148,9 +151,12 @@ def sklearn_rows(train: pd.DataFrame, test: pd.DataFrame, seed: int) -> list[dic
         started = time.perf_counter()
         model.fit(x_train, y_train)
         train_seconds = time.perf_counter() - started
-        started = time.perf_counter()
-        probabilities = model.predict_proba(x_test)[:, 1]
-        per_row = (time.perf_counter() - started) / len(x_test) * 1e6
+        timings = []
+        for _ in range(3):
+            started = time.perf_counter()
+            probabilities = model.predict_proba(x_test)[:, 1]
+            timings.append(time.perf_counter() - started)
+        per_row = min(timings) / len(x_test) * 1e6
         rows.append(
             {
                 "model": name,

@@ -1,0 +1,1 @@
+"""Datasets: one module per dataset (schema, loader, splits, feature spec)."""

@@ -210,7 +210,13 @@ def build_census_spec(
 
 CENSUS_SPEC = build_census_spec()
 CENSUS_MODEL_CONFIG = ModelConfig(model_type="wide_deep", hidden_units=(256, 128, 64), dropout=0.2)
-CENSUS_TRAIN_CONFIG = TrainConfig(epochs=20, batch_size=256, patience=3)
+CENSUS_TRAIN_CONFIG = TrainConfig(
+    epochs=20,
+    batch_size=512,
+    patience=3,
+    wide_learning_rate=0.1,
+    deep_learning_rate=0.002,
+)
 
 
 def model_columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
