@@ -14,7 +14,7 @@ import numpy as np
 from recommender.evaluation import classification_report
 from recommender.export import ExportResult, export_version
 from recommender.features import AdaptedSpec, FeatureSpec, adapt_features
-from recommender.model import ModelConfig, build_model
+from recommender.model import ModelConfig, build_model, predict_logits
 from recommender.training import (
     Examples,
     ProgressCallback,
@@ -130,10 +130,11 @@ def train_evaluate_export(
         log_dir=log_dir,
     )
     training_seconds = time.perf_counter() - started
-    metrics = classification_report(test.labels, predict_probabilities(trained.model, test))
+    run = predict_logits(trained.model)
+    metrics = classification_report(test.labels, predict_probabilities(trained.model, test, run))
     if validation is not None and len(validation):
         validation_report = classification_report(
-            validation.labels, predict_probabilities(trained.model, validation)
+            validation.labels, predict_probabilities(trained.model, validation, run)
         )
         metrics["validation"] = _brief(validation_report)
     metadata = {

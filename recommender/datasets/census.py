@@ -106,7 +106,12 @@ def _parse_line(line: str, path: Path, number: int) -> list[Any] | None:
     return row
 
 
-def load_split(split: Literal["train", "test"], data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
+def load_split(
+    split: Literal["train", "test"],
+    data_dir: Path = DEFAULT_DATA_DIR,
+    *,
+    max_rows: int | None = None,
+) -> pd.DataFrame:
     """Read adult.data ("train") or adult.test ("test").
 
     Handles the real format: no header, ", " separators, "?" for missing (returned as missing
@@ -116,6 +121,7 @@ def load_split(split: Literal["train", "test"], data_dir: Path = DEFAULT_DATA_DI
     Args:
         split: "train" or "test".
         data_dir: folder holding the UCI files.
+        max_rows: stop after this many rows (None: all).
 
     Returns:
         One row per person: the 15 columns (numbers as floats, income_bracket without the
@@ -124,9 +130,11 @@ def load_split(split: Literal["train", "test"], data_dir: Path = DEFAULT_DATA_DI
     if split not in SPLIT_FILES:
         raise ValueError(f"split: expected 'train' or 'test', got {split!r}")
     path = Path(data_dir) / SPLIT_FILES[split]
-    rows = []
+    rows: list[list[Any]] = []
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
+            if max_rows is not None and len(rows) >= max_rows:
+                break
             row = _parse_line(line, path, number)
             if row is not None:
                 rows.append(row)
@@ -293,11 +301,8 @@ def train_and_export(
     if model_type not in ("wide", "deep", "wide_deep"):
         raise ValueError(f"model_type: expected 'wide', 'deep' or 'wide_deep', got {model_type!r}")
     typed_model: ModelType = model_type  # type: ignore[assignment]
-    full_train = load_split("train", data_dir)
-    test = load_split("test", data_dir)
-    if max_rows is not None:
-        full_train = full_train.iloc[:max_rows]
-        test = test.iloc[:max_rows]
+    full_train = load_split("train", data_dir, max_rows=max_rows)
+    test = load_split("test", data_dir, max_rows=max_rows)
     train, validation = split_train_validation(full_train)
     spec = CENSUS_SPEC
     model_config = ModelConfig(

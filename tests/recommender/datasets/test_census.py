@@ -124,3 +124,9 @@ def test_census_input_errors_name_the_field(census_predictor: Predictor):
     missing = {k: v for k, v in TALK_INSTANCES[0].items() if k != "workclass"}
     with pytest.raises(InputError, match="missing field 'workclass'"):
         census_predictor.predict([missing])
+
+
+def test_max_rows_stops_reading_early():
+    frame = census.load_split("test", max_rows=5)
+    assert len(frame) == 5
+    assert frame["age"].tolist() == census.load_split("test")["age"].head(5).tolist()
