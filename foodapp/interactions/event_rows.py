@@ -33,24 +33,32 @@ EVENT_COLUMNS = (
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
+class _CopyValues(dict[Any, str]):
+    """One column's values in COPY text format, each converted once per batch."""
+
+    def __missing__(self, value: Any) -> str:
+        if value is None:
+            text = "\\N"
+        elif isinstance(value, str):
+            text = value.translate(_COPY_ESCAPES)
+        elif isinstance(value, datetime):
+            text = value.isoformat()
+        else:
+            text = str(value)
+        self[value] = text
+        return text
+
+
 def _copy_text(rows: Sequence[tuple[Any, ...]]) -> str:
     """The rows in PostgreSQL's COPY text format: tab-separated, \\N for NULL, one line each."""
-    escapes = _COPY_ESCAPES
+    if not rows:
+        return ""
+    # One cache per column: 1 and 1.0 are equal dict keys but not the same text for an
+    # integer column.
+    columns = [_CopyValues() for _ in rows[0]]
     return "".join(
         [
-            "\t".join(
-                [
-                    "\\N"
-                    if value is None
-                    else value.translate(escapes)
-                    if value.__class__ is str
-                    else value.isoformat()
-                    if isinstance(value, datetime)
-                    else str(value)
-                    for value in row
-                ]
-            )
-            + "\n"
+            "\t".join([text[value] for text, value in zip(columns, row, strict=True)]) + "\n"
             for row in rows
         ]
     )

@@ -270,10 +270,24 @@ def _event_rows(
     return rows
 
 
+def _commit_without_waiting_for_disk() -> None:
+    """On PostgreSQL, let this transaction's commit return before its WAL reaches the disk.
+
+    A crash can then lose the last few batches of the log (never corrupt it): a fair trade
+    for bulk event logs, and it roughly halves the time of a batch. Only for the current
+    transaction, and only when it is the outermost one (inside someone else's transaction
+    the setting would leak into their commit).
+    """
+    if connection.vendor == "postgresql" and len(connection.savepoint_ids) == 0:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
 def _write_batch(batch: Sequence[EventInput]) -> None:
     """Insert one validated batch atomically: queries, events, then dish counters."""
     try:
         with transaction.atomic():
+            _commit_without_waiting_for_disk()
             _references_check(batch)
             normalized = _normalized_queries(batch)
             query_ids = _search_queries_touch(batch, normalized)

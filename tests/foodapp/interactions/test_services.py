@@ -175,3 +175,47 @@ def test_deleting_a_user_or_dish_still_deletes_their_events():
     assert list(Event.objects.values_list("user_id", flat=True)) == [other.pk]
     dish.delete()
     assert Event.objects.count() == 1
+
+
+def test_awkward_text_and_equal_numbers_of_different_types_survive_the_bulk_path():
+    user = UserFactory()
+    dish = DishFactory()
+    query = 'tab\there, back\\slash, new\nline, "quotes", café \\N'
+    events_record_bulk(
+        events=[
+            EventInput(
+                user_id=user.pk,
+                event_type="rating",
+                occurred_at=T0,
+                dish_id=dish.pk,
+                value=1.0,
+                position=1,
+                session_id="s\t1",
+                query=query,
+                device="web",
+            ),
+            EventInput(
+                user_id=user.pk,
+                event_type="impression",
+                occurred_at=T0 + timedelta(microseconds=250),
+                dish_id=dish.pk,
+                position=1,
+                model_version="v1",
+                ranker="wide_deep",
+            ),
+        ]
+    )
+    rating, impression = Event.objects.order_by("id")
+    assert (rating.query, rating.session_id, rating.value, rating.position) == (
+        query,
+        "s\t1",
+        1.0,
+        1,
+    )
+    assert rating.normalized_query.text == "tab here back slash new line quotes café n"
+    assert impression.occurred_at == T0 + timedelta(microseconds=250)
+    assert (impression.model_version, impression.ranker, impression.value) == (
+        "v1",
+        "wide_deep",
+        None,
+    )
