@@ -102,3 +102,12 @@ def test_missing_file_and_missing_columns_are_command_errors(tmp_path):
     path.write_text("id,title\n1,x\n", encoding="utf-8")
     with pytest.raises(CommandError, match="missing required column"):
         run(path)
+
+
+def test_batch_size_must_be_positive(tmp_path):
+    path = tmp_path / "dishes.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    with pytest.raises(CommandError, match="--batch-size must be at least 1"):
+        run(path, "--batch-size", "0")
+    out, _ = run(path, "--batch-size", "1")
+    assert "wrote 2 new" in out

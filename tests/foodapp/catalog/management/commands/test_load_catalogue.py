@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 from io import StringIO
 
 import pytest
@@ -31,3 +32,18 @@ def test_loads_the_catalogue_twice_without_duplicates(tmp_path, settings):
     call_command("load_catalogue", stdout=StringIO(), stderr=StringIO())
     call_command("load_catalogue", stdout=StringIO(), stderr=StringIO())
     assert sorted(Dish.objects.values_list("course", flat=True)) == ["dessert", "starter"]
+
+
+def test_the_checked_in_catalogue_loads_without_bad_rows():
+    from foodapp.catalog.management.commands.load_catalogue import catalogue_path
+
+    path = catalogue_path()
+    if not path.is_file():
+        pytest.skip(f"{path} is not checked in yet")
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = sum(1 for _ in csv.DictReader(handle))
+    out, err = StringIO(), StringIO()
+    call_command("load_catalogue", stdout=out, stderr=err)
+    assert err.getvalue() == ""
+    assert f"{rows} row(s) read, wrote {rows} new and 0 updated, 0 bad row(s)" in out.getvalue()
+    assert Dish.objects.count() == rows
