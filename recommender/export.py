@@ -20,7 +20,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-from recommender.features import AdaptedSpec, NumericFeature
+from recommender.features import AdaptedSpec, input_dtype
 
 FORMAT_VERSION = 1
 METADATA_FILE = "metadata.json"
@@ -127,13 +127,10 @@ def read_metadata(path: Path) -> dict[str, Any]:
 
 
 def _input_signature(adapted: AdaptedSpec) -> list[tf.TensorSpec]:
-    """One [batch] tensor per raw feature: float32 for numerics, string otherwise."""
+    """One [batch] tensor per raw feature: float32 numerics, int64 ids, strings otherwise."""
+    dtypes = {"float": tf.float32, "int": tf.int64, "string": tf.string}
     return [
-        tf.TensorSpec(
-            shape=[None],
-            dtype=tf.float32 if isinstance(feature, NumericFeature) else tf.string,
-            name=feature.name,
-        )
+        tf.TensorSpec(shape=[None], dtype=dtypes[input_dtype(feature)], name=feature.name)
         for feature in adapted.spec.raw_features
     ]
 

@@ -16,7 +16,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-FeatureKind = Literal["numeric", "categorical", "hashed", "multi_categorical", "text", "cross"]
+FeatureKind = Literal[
+    "numeric", "categorical", "integer_categorical", "hashed", "multi_categorical", "text", "cross"
+]
 Columns = Mapping[str, np.ndarray]
 
 MISSING_STRING = ""
@@ -55,6 +57,21 @@ class CategoricalFeature:
     wide: bool = True
     deep: bool = True
     kind: FeatureKind = field(default="categorical", init=False)
+
+
+@dataclass(frozen=True)
+class IntegerCategoricalFeature:
+    """An integer id input (e.g. a dish id) with a vocabulary adapted on training data."""
+
+    name: str
+    embedding_dim: int = 8
+    num_oov: int = 1
+    min_count: int = 1
+    max_tokens: int | None = None
+    vocabulary: tuple[int, ...] | None = None
+    wide: bool = True
+    deep: bool = True
+    kind: FeatureKind = field(default="integer_categorical", init=False)
 
 
 @dataclass(frozen=True)
@@ -112,23 +129,39 @@ class CrossFeature:
 Feature = (
     NumericFeature
     | CategoricalFeature
+    | IntegerCategoricalFeature
     | HashedFeature
     | MultiCategoricalFeature
     | TextFeature
     | CrossFeature
 )
 RawFeature = (
-    NumericFeature | CategoricalFeature | HashedFeature | MultiCategoricalFeature | TextFeature
+    NumericFeature
+    | CategoricalFeature
+    | IntegerCategoricalFeature
+    | HashedFeature
+    | MultiCategoricalFeature
+    | TextFeature
 )
 
 _FEATURE_CLASSES: dict[str, type[Any]] = {
     "numeric": NumericFeature,
     "categorical": CategoricalFeature,
+    "integer_categorical": IntegerCategoricalFeature,
     "hashed": HashedFeature,
     "multi_categorical": MultiCategoricalFeature,
     "text": TextFeature,
     "cross": CrossFeature,
 }
+
+
+def input_dtype(feature: RawFeature) -> str:
+    """The raw input's dtype: "float" (numerics), "int" (integer ids) or "string"."""
+    if isinstance(feature, NumericFeature):
+        return "float"
+    if isinstance(feature, IntegerCategoricalFeature):
+        return "int"
+    return "string"
 
 
 class FeatureSpecError(ValueError):
@@ -168,12 +201,12 @@ class FeatureSpec:
             source = by_name.get(name)
             if source is None:
                 raise FeatureSpecError(f"cross {cross.name!r}: unknown input {name!r}")
-            crossable = isinstance(source, CategoricalFeature | HashedFeature) or (
-                isinstance(source, NumericFeature) and source.buckets > 0
-            )
+            crossable = isinstance(
+                source, CategoricalFeature | IntegerCategoricalFeature | HashedFeature
+            ) or (isinstance(source, NumericFeature) and source.buckets > 0)
             if not crossable:
                 raise FeatureSpecError(
-                    f"cross {cross.name!r}: input {name!r} must be categorical, hashed "
+                    f"cross {cross.name!r}: input {name!r} must be categorical, integer, hashed "
                     "or a bucketized numeric feature"
                 )
 
@@ -188,11 +221,8 @@ class FeatureSpec:
         return tuple(f for f in self.features if isinstance(f, CrossFeature))
 
     def input_dtypes(self) -> dict[str, str]:
-        """Map each raw input name to "float" or "string"."""
-        return {
-            f.name: ("float" if isinstance(f, NumericFeature) else "string")
-            for f in self.raw_features
-        }
+        """Map each raw input name to "float", "int" or "string"."""
+        return {f.name: input_dtype(f) for f in self.raw_features}
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready description of the spec."""
@@ -233,7 +263,7 @@ def _feature_from_dict(data: Mapping[str, Any]) -> Feature:
 class FeatureStats:
     """What the preprocessing layers of one feature were adapted to."""
 
-    vocabulary: tuple[str, ...] | None = None
+    vocabulary: tuple[Any, ...] | None = None
     boundaries: tuple[float, ...] | None = None
     mean: float | None = None
     variance: float | None = None
@@ -278,12 +308,13 @@ class AdaptedSpec:
         """Each raw input's dtype and, for categorical inputs, its vocabulary."""
         schema: dict[str, dict[str, Any]] = {}
         for feature in self.spec.raw_features:
-            is_numeric = isinstance(feature, NumericFeature)
             vocabulary = None
-            if isinstance(feature, CategoricalFeature | MultiCategoricalFeature):
+            if isinstance(
+                feature, CategoricalFeature | IntegerCategoricalFeature | MultiCategoricalFeature
+            ):
                 vocabulary = list(self.stats[feature.name].vocabulary or ())
             schema[feature.name] = {
-                "dtype": "float" if is_numeric else "string",
+                "dtype": input_dtype(feature),
                 "kind": feature.kind,
                 "vocabulary": vocabulary,
             }
@@ -303,8 +334,8 @@ def strip_strings(values: Iterable[object]) -> list[str]:
 
 
 def _vocabulary(
-    tokens: Iterable[str], *, min_count: int, max_tokens: int | None
-) -> tuple[str, ...]:
+    tokens: Iterable[Any], *, min_count: int, max_tokens: int | None
+) -> tuple[Any, ...]:
     """Tokens by descending frequency (ties alphabetical), at least `min_count` times."""
     counts = Counter(tokens)
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
@@ -374,6 +405,13 @@ def adapt_features(spec: FeatureSpec, columns: Columns) -> AdaptedSpec:
                 strip_strings(raw), min_count=feature.min_count, max_tokens=feature.max_tokens
             )
             stats[feature.name] = FeatureStats(vocabulary=vocabulary)
+        elif isinstance(feature, IntegerCategoricalFeature):
+            vocabulary = feature.vocabulary or _vocabulary(
+                (int(v) for v in np.asarray(raw, dtype=np.int64)),
+                min_count=feature.min_count,
+                max_tokens=feature.max_tokens,
+            )
+            stats[feature.name] = FeatureStats(vocabulary=vocabulary)
         elif isinstance(feature, MultiCategoricalFeature):
             tokens = (
                 token.strip()
@@ -395,12 +433,14 @@ def adapt_features(spec: FeatureSpec, columns: Columns) -> AdaptedSpec:
 
 
 def columns_to_arrays(spec: FeatureSpec, columns: Columns) -> dict[str, np.ndarray]:
-    """Raw columns as model-ready numpy arrays: float32 for numerics, object str for strings."""
+    """Raw columns as model-ready arrays: float32 numerics, int64 ids, object str for strings."""
     arrays: dict[str, np.ndarray] = {}
     for feature in spec.raw_features:
         values = columns[feature.name]
         if isinstance(feature, NumericFeature):
             arrays[feature.name] = np.asarray(values, dtype=np.float32)
+        elif isinstance(feature, IntegerCategoricalFeature):
+            arrays[feature.name] = np.asarray(values, dtype=np.int64)
         else:
             arrays[feature.name] = np.asarray(
                 [MISSING_STRING if is_missing(v) else str(v) for v in values], dtype=object

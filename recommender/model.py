@@ -19,6 +19,7 @@ from recommender.features import (
     CategoricalFeature,
     CrossFeature,
     HashedFeature,
+    IntegerCategoricalFeature,
     MultiCategoricalFeature,
     NumericFeature,
     TextFeature,
@@ -126,6 +127,20 @@ def build_model(adapted: AdaptedSpec, config: ModelConfig) -> keras.Model:
                 wide_dense.append(_expand(normalized))
             continue
 
+        if isinstance(feature, IntegerCategoricalFeature):
+            raw = keras.Input(shape=(), dtype="int64", name=name)
+            inputs[name] = raw
+            ids = keras.layers.IntegerLookup(
+                vocabulary=list(stats.vocabulary or ()),
+                num_oov_indices=feature.num_oov,
+                mask_token=None,
+                name=f"{name}_lookup",
+            )(raw)
+            size = len(stats.vocabulary or ()) + feature.num_oov
+            crossable[name] = (ids, size)
+            _add_single(sparse, deep_parts, feature, ids, size)
+            continue
+
         raw = keras.Input(shape=(), dtype="string", name=name)
         inputs[name] = raw
         if isinstance(feature, CategoricalFeature):
@@ -188,7 +203,7 @@ def build_model(adapted: AdaptedSpec, config: ModelConfig) -> keras.Model:
 def _add_single(
     sparse: list[_Sparse],
     deep_parts: list[Any],
-    feature: CategoricalFeature | HashedFeature,
+    feature: CategoricalFeature | IntegerCategoricalFeature | HashedFeature,
     ids: Any,
     size: int,
 ) -> None:

@@ -13,6 +13,7 @@ from recommender.features import (
     CrossFeature,
     FeatureSpec,
     HashedFeature,
+    IntegerCategoricalFeature,
     MultiCategoricalFeature,
     NumericFeature,
     TextFeature,
@@ -34,8 +35,10 @@ TINY_SPEC = FeatureSpec(
         HashedFeature("city", num_bins=16, embedding_dim=3),
         MultiCategoricalFeature("tags", max_values=4, embedding_dim=3),
         TextFeature("query", sequence_length=4, embedding_dim=3),
+        IntegerCategoricalFeature("dish_id", embedding_dim=3),
         CrossFeature("color_x_x", ("color", "x"), num_bins=64),
         CrossFeature("color_x_city_x_x", ("color", "city", "x"), num_bins=128),
+        CrossFeature("dish_id_x_color", ("dish_id", "color"), num_bins=64),
     ),
     label="label",
 )
@@ -57,12 +60,14 @@ def make_columns(rows: int, seed: int) -> dict[str, np.ndarray]:
         dtype=object,
     )
     query = rng.choice(QUERIES, rows)
+    dish_id = rng.integers(100, 110, rows)
     logit = (
         2.0 * x
         + 2.0 * (color == "red")
         - 2.0 * (color == "blue")
         + 1.5 * np.array(["spicy" in t for t in tags])
         - 1.5 * np.array(["latte" in q for q in query])
+        + 1.0 * (dish_id % 2 == 0)
     )
     label = (rng.random(rows) < 1.0 / (1.0 + np.exp(-logit))).astype(np.float32)
     # raw strings as clients send them, some with surrounding whitespace
@@ -74,6 +79,7 @@ def make_columns(rows: int, seed: int) -> dict[str, np.ndarray]:
         "city": city.astype(object),
         "tags": tags,
         "query": query.astype(object),
+        "dish_id": dish_id,
         "label": label,
     }
 

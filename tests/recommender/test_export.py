@@ -45,6 +45,7 @@ def test_serving_default_signature_takes_raw_tensors_by_name(exported_tiny: Expo
         "city": tf.string,
         "tags": tf.string,
         "query": tf.string,
+        "dish_id": tf.int64,
     }
     assert all(spec.shape.as_list() == [None] for spec in inputs.values())
     outputs = signature.structured_outputs

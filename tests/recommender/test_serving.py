@@ -12,7 +12,7 @@ from recommender.serving import InputError, ModelNotFoundError, Predictor, load_
 from recommender.training import predict_probabilities
 from tests.recommender.conftest import to_examples
 
-FIELDS = ("x", "z", "color", "city", "tags", "query")
+FIELDS = ("x", "z", "color", "city", "tags", "query", "dish_id")
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +28,7 @@ def _instance(**overrides):
         "city": "city3",
         "tags": "spicy|vegan",
         "query": "fried chicken",
+        "dish_id": 104,
     }
     instance.update(overrides)
     return instance
@@ -80,7 +81,9 @@ def test_surrounding_whitespace_does_not_change_the_prediction(predictor):
 
 
 def test_unknown_category_still_predicts(predictor):
-    [result] = predictor.predict([_instance(color="purple", city="atlantis", tags="new|odd")])
+    [result] = predictor.predict(
+        [_instance(color="purple", city="atlantis", tags="new|odd", dish_id=999)]
+    )
     assert sum(result["probabilities"]) == pytest.approx(1.0)
     known = predictor.predict([_instance(color="red")])[0]
     assert result["logits"] != known["logits"]
@@ -97,6 +100,8 @@ def test_input_schema_lists_dtypes_and_vocabularies(predictor):
     assert schema["color"]["dtype"] == "string"
     assert set(schema["color"]["vocabulary"]) == {"red", "green", "blue", "black"}
     assert schema["city"]["vocabulary"] is None  # hashed: no vocabulary
+    assert schema["dish_id"]["dtype"] == "int"
+    assert sorted(schema["dish_id"]["vocabulary"]) == list(range(100, 110))
 
 
 @pytest.mark.parametrize(
@@ -116,6 +121,9 @@ def test_input_schema_lists_dtypes_and_vocabularies(predictor):
         ([_instance(color=3)], "instances[0].color: expected a string, got 3"),
         ([_instance(color=False)], "instances[0].color: expected a string, got false"),
         ([_instance(color=None)], "instances[0].color: expected a string, got null"),
+        ([_instance(dish_id="104")], "instances[0].dish_id: expected an integer, got '104'"),
+        ([_instance(dish_id=104.0)], "instances[0].dish_id: expected an integer, got 104.0"),
+        ([_instance(dish_id=2**70)], "instances[0].dish_id: integer out of range"),
     ],
 )
 def test_bad_instances_raise_input_error_naming_the_field(predictor, instances, message):
@@ -157,7 +165,8 @@ def test_unknown_model_or_version_raises_model_not_found(exported_tiny, tmp_path
 
 def test_numpy_numbers_take_the_checked_path_and_predict_the_same(predictor):
     plain = predictor.predict([_instance(x=2.0, z=-1.0)])
-    assert predictor.predict([_instance(x=np.float64(2.0), z=np.int64(-1))]) == plain
+    numpy_values = _instance(x=np.float64(2.0), z=np.int64(-1), dish_id=np.int32(104))
+    assert predictor.predict([numpy_values]) == plain
 
 
 def test_overflowing_number_is_refused(predictor):
