@@ -103,7 +103,10 @@ def sqlite_database(path: Path) -> dict[str, Any]:
         "OPTIONS": {
             "timeout": 30,
             "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                "PRAGMA cache_size=-131072; PRAGMA temp_store=MEMORY;"
+            ),
         },
     }
 
