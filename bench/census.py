@@ -29,6 +29,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from machine_info import machine_summary  # noqa: E402
 
 from recommender.datasets import census  # noqa: E402
 from recommender.evaluation import accuracy, log_loss, roc_auc  # noqa: E402
@@ -38,17 +39,6 @@ MODEL_TYPES = ("wide", "deep", "wide_deep")
 NUMERIC = ("age", "education_num", "capital_gain", "capital_loss", "hours_per_week")
 
 
-def cpu_model() -> str:
-    """The CPU model name from /proc/cpuinfo, or what platform knows."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def machine_lines() -> list[str]:
     """Machine, Python and TensorFlow versions and the date, one per line."""
     import keras
@@ -56,7 +46,7 @@ def machine_lines() -> list[str]:
     import tensorflow as tf
 
     return [
-        f"machine  {cpu_model()}, {os.cpu_count()} cores, {platform.platform()}",
+        f"machine  {machine_summary()}",
         f"python   {platform.python_version()}, tensorflow {tf.__version__}, "
         f"keras {keras.__version__}, scikit-learn {sklearn.__version__}",
         f"date     {datetime.now(UTC).isoformat(timespec='seconds')}",

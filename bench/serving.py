@@ -25,19 +25,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from machine_info import machine_summary  # noqa: E402
+
 from recommender.datasets import census  # noqa: E402
 from recommender.serving import Predictor, load_predictor  # noqa: E402
-
-
-def cpu_model() -> str:
-    """The CPU model name from /proc/cpuinfo, or what platform knows."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def arguments() -> argparse.Namespace:
@@ -90,7 +81,7 @@ def run(predictor: Predictor, repeats: int) -> None:
     print(f"1,000 instances  p50 {batch[0]:.2f} ms  p95 {batch[1]:.2f} ms  (target p50 <= 20 ms)")
     import tensorflow as tf
 
-    print(f"machine  {cpu_model()}, {os.cpu_count()} cores, {platform.platform()}")
+    print(f"machine  {machine_summary()}")
     print(f"python   {platform.python_version()}, tensorflow {tf.__version__}")
     print(f"date     {datetime.now(UTC).isoformat(timespec='seconds')}")
 

@@ -25,18 +25,9 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
+from machine_info import machine_summary  # noqa: E402
+
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test"
-
-
-def cpu_model() -> str:
-    """The CPU model name from /proc/cpuinfo, or what platform knows."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def positive(raw: str) -> int:
@@ -168,7 +159,7 @@ def main() -> None:
     print(f"events/s        {summary.events_per_second:,.0f} writing (EventInputs + recording)")
     if profiler is not None:
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(15)
-    print(f"machine         {cpu_model()}, {os.cpu_count()} cores, {platform.platform()}")
+    print(f"machine         {machine_summary()}")
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"load average    {load} (other processes slow the wall-clock figures)")
     print(f"python          {platform.python_version()}")

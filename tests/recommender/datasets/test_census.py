@@ -7,41 +7,14 @@ from pathlib import Path
 import pytest
 
 from recommender.datasets import census
+from recommender.datasets.census_examples import TALK_INSTANCES
 from recommender.export import ExportResult
 from recommender.serving import Predictor, list_versions, load_predictor
 
-TALK_INSTANCES = [
-    {
-        "age": 25,
-        "workclass": " Private",
-        "education": " 11th",
-        "education_num": 7,
-        "marital_status": " Never-married",
-        "occupation": " Machine-op-inspct",
-        "relationship": " Own-child",
-        "race": " Black",
-        "gender": " Male",
-        "capital_gain": 0,
-        "capital_loss": 0,
-        "hours_per_week": 40,
-        "native_country": " United-States",
-    },
-    {
-        "age": 42,
-        "workclass": " Self-emp-inc",
-        "education": " HS-grad",
-        "education_num": 9,
-        "marital_status": " Married-civ-spouse",
-        "occupation": " Exec-managerial",
-        "relationship": " Husband",
-        "race": " White",
-        "gender": " Male",
-        "capital_gain": 5178,
-        "capital_loss": 0,
-        "hours_per_week": 50,
-        "native_country": " United-States",
-    },
-]
+
+def test_the_talk_instances_name_every_feature_column_in_order():
+    assert tuple(TALK_INSTANCES[0]) == census.FEATURE_COLUMNS
+    assert tuple(TALK_INSTANCES[1]) == census.FEATURE_COLUMNS
 
 
 def test_train_split_counts_and_labels():
