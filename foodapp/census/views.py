@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -15,7 +15,11 @@ from foodapp.census.forms import CensusPersonForm, CsvUploadForm, initial_from_e
 from foodapp.census.selectors import CensusModelSummary, census_model_summary
 from foodapp.training.predictors import predictor_for_version
 
+if TYPE_CHECKING:
+    from recommender.serving import Predictor
+
 TEMPLATE = "census/demo.html"
+NO_MODEL = "no active census version"
 
 
 def _context(summary: CensusModelSummary | None, **extra: Any) -> dict[str, Any]:
@@ -35,12 +39,31 @@ def _example_number(request: HttpRequest) -> int:
     return int(raw) if raw.isdigit() and 1 <= int(raw) <= len(STORY_EXAMPLES) else 1
 
 
-@require_http_methods(["GET", "POST"])
-def demo(request: HttpRequest) -> HttpResponse:
+def _served_model() -> tuple[CensusModelSummary, Predictor] | str:
+    """The active version and its loaded predictor, or why the page cannot predict."""
+    from recommender.export import ExportFormatError, ModelNotFoundError
+
     summary = census_model_summary()
     if summary is None:
-        return render(request, TEMPLATE, _context(None), status=200)
-    predictor = predictor_for_version(summary.version)
+        return NO_MODEL
+    try:
+        return summary, predictor_for_version(summary.version)
+    except (ExportFormatError, ModelNotFoundError) as error:
+        return f"The active census version cannot be loaded ({error}). Train a new one."
+
+
+def _unavailable(request: HttpRequest, reason: str) -> HttpResponse:
+    return render(request, TEMPLATE, _context(None, unavailable=reason), status=503)
+
+
+@require_http_methods(["GET", "POST"])
+def demo(request: HttpRequest) -> HttpResponse:
+    served = _served_model()
+    if served == NO_MODEL:
+        return render(request, TEMPLATE, _context(None))
+    if isinstance(served, str):
+        return _unavailable(request, served)
+    summary, predictor = served
     schema = predictor.input_schema()
     if request.method == "POST":
         form = CensusPersonForm(request.POST, schema=schema)
@@ -66,10 +89,10 @@ def demo(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def batch(request: HttpRequest) -> HttpResponse:
-    summary = census_model_summary()
-    if summary is None:
-        return render(request, TEMPLATE, _context(None), status=409)
-    predictor = predictor_for_version(summary.version)
+    served = _served_model()
+    if isinstance(served, str):
+        return _unavailable(request, served)
+    summary, predictor = served
     schema = predictor.input_schema()
     upload = CsvUploadForm(request.POST, request.FILES)
     form = CensusPersonForm(initial=initial_from_example(STORY_EXAMPLES[0]), schema=schema)

@@ -120,3 +120,17 @@ def test_the_sample_csv_has_the_expected_header(client: Client) -> None:
     response = client.get("/census/sample.csv")
     header = response.content.decode().splitlines()[0].split(",")
     assert header == list(STORY_EXAMPLES[0])
+
+
+@pytest.mark.django_db
+def test_a_version_whose_files_are_gone_is_a_clear_503_not_a_crash(
+    client: Client, census_version: ModelVersion, tmp_path
+) -> None:
+    census_version.path = str(tmp_path / "census" / "99")
+    census_version.version = 99
+    census_version.save()
+    response = client.get("/census/")
+    assert response.status_code == 503
+    assert "cannot be loaded" in response.content.decode()
+    upload = SimpleUploadedFile("people.csv", sample_csv(STORY_EXAMPLES).encode(), "text/csv")
+    assert client.post("/census/batch/", {"file": upload}).status_code == 503
