@@ -154,3 +154,26 @@ def test_without_an_active_version_the_answer_is_404(client: Client) -> None:
     assert response.status_code == 404
     assert "no active version" in response.json()["error"]
     assert client.get("/v1/models/census").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_version_of_another_export_format_is_refused_with_a_clear_503(
+    client: Client, census_version: ModelVersion, tmp_path, settings
+) -> None:
+    import shutil
+
+    from foodapp.training import services
+
+    old = tmp_path / "census" / "5"
+    shutil.copytree(census_version.path, old)
+    metadata = json.loads((old / "metadata.json").read_text())
+    metadata["format_version"] = 0
+    (old / "metadata.json").write_text(json.dumps(metadata))
+    settings.MODELS_DIR = tmp_path
+    stale = ModelVersion.objects.create(model_name="census", version=5, path=str(old))
+    services.model_version_activate(version=stale)
+
+    response = post(client, {"instances": [STORY_EXAMPLES[0]]})
+    assert response.status_code == 503
+    assert "retrain" in response.json()["error"]
+    assert client.get("/v1/models/census/metadata").status_code == 503
