@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 
 import numpy as np
 
+from foodapp.core.collector import collector_paused
 from foodapp.interactions.services import EventInput, events_record_bulk
 from foodapp.people.person_input import PersonInput
 from foodapp.people.services import people_create_bulk
@@ -113,10 +113,11 @@ def event_inputs(
         dish = events.dish[part]
         position = events.position[part]
         value = events.value[part]
+        times = events.time[part].tolist()
         rows = zip(
             users[events.user[part]].tolist(),
             kinds,
-            events.time[part].tolist(),
+            times,
             np.where(dish >= 0, world.dishes.ids[np.maximum(dish, 0)], -1).tolist(),
             events.session[part].tolist(),
             events.query[part].tolist(),
@@ -125,12 +126,14 @@ def event_inputs(
             events.device[part].tolist(),
             strict=True,
         )
+        # The events of one page view share a moment: convert each distinct one once.
+        moments = {moment: datetime.fromtimestamp(moment, tz=UTC) for moment in set(times)}
         for user, kind, moment, dish_id, session, query, pos, val, device in rows:
             shown = pos >= 0
             yield EventInput(
                 user_id=user,
                 event_type=EVENT_TYPES[kind],
-                occurred_at=datetime.fromtimestamp(moment, tz=UTC),
+                occurred_at=moments[moment],
                 dish_id=dish_id if dish_id >= 0 else None,
                 session_id=sessions[session],
                 query=queries[query],
@@ -196,26 +199,18 @@ def simulation_run(
         events = world.simulate(sessions=sessions, start=start, days=days)
         simulate_seconds = time.perf_counter() - clock
         total = len(events)
-        written, build_seconds, record_seconds = 0, 0.0, 0.0
+        written, record_seconds, build_times = 0, 0.0, list[float]()
         stream = event_inputs(
             world=world, events=events, user_ids=user_ids, session_prefix=f"sim{run.pk}-"
         )
-        # A helper thread builds the next batch of EventInputs while this one records the last
-        # (the database driver releases the GIL while it works). Order is kept, so is the log.
-        with ThreadPoolExecutor(max_workers=1) as builder:
-            pending = builder.submit(_batch_next, stream)
-            while True:
-                clock = time.perf_counter()
-                batch = pending.result()
-                build_seconds += time.perf_counter() - clock
-                if not batch:
-                    break
-                pending = builder.submit(_batch_next, stream)
+        with collector_paused():
+            while batch := _batch_next(stream, seconds=build_times):
                 clock = time.perf_counter()
                 written += events_record_bulk(events=batch, batch_size=RECORD_BATCH_SIZE)
                 record_seconds += time.perf_counter() - clock
                 if progress is not None:
                     progress(written, total)
+        build_seconds = sum(build_times)
     except Exception as error:
         SimulationRun.objects.filter(pk=run.pk).update(
             state=SimulationRun.State.FAILED, error=repr(error)[:2000]
@@ -241,6 +236,9 @@ def simulation_run(
     )
 
 
-def _batch_next(stream: Iterator[EventInput]) -> list[EventInput]:
-    """The next batch of EventInputs of `stream` (empty at its end)."""
-    return list(islice(stream, RECORD_BATCH_SIZE))
+def _batch_next(stream: Iterator[EventInput], *, seconds: list[float]) -> list[EventInput]:
+    """The next batch of EventInputs of `stream` (empty at its end); appends the time it took."""
+    clock = time.perf_counter()
+    batch = list(islice(stream, RECORD_BATCH_SIZE))
+    seconds.append(time.perf_counter() - clock)
+    return batch

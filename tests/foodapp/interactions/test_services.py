@@ -10,12 +10,15 @@ from foodapp.interactions.services import (
     ERROR_DISH_REQUIRED,
     ERROR_EVENT_TYPE,
     ERROR_NAIVE_TIME,
+    ERROR_POSITION,
     ERROR_RATING_VALUE,
     ERROR_UNKNOWN_DISH,
     EventInput,
     EventValidationError,
     dish_counters_refresh,
     event_record,
+    event_validate,
+    events_validate,
     events_record_bulk,
     events_upsert_bulk,
 )
@@ -103,6 +106,7 @@ def test_refresh_recomputes_counters_from_the_log():
             dict(occurred_at=datetime(2026, 1, 1, 12)),
             ERROR_NAIVE_TIME.format(value=datetime(2026, 1, 1, 12)),
         ),
+        (dict(position=-1), ERROR_POSITION.format(value=-1)),
     ],
 )
 def test_a_bad_event_leaves_its_whole_batch_unwritten(event, message):
@@ -219,3 +223,44 @@ def test_awkward_text_and_equal_numbers_of_different_types_survive_the_bulk_path
         "wide_deep",
         None,
     )
+
+
+# Every value each checked field can take, good and bad: the batch check must agree with
+# checking the events one by one, in order, on every pair of them.
+FIELD_CHOICES = [
+    dict(event_type=kind, dish_id=dish, value=value, position=position, occurred_at=moment)
+    for kind in ("search", "click", "rating", "purchase")
+    for dish in (None, 1)
+    for value in (None, 4.0)
+    for position in (None, 0, -2)
+    for moment in (T0, datetime(2026, 1, 1, 12))
+]
+
+
+def _first_error(events: list[EventInput]) -> str | None:
+    """The message of the first event that event_validate refuses, checking in order."""
+    for event in events:
+        try:
+            event_validate(event)
+        except EventValidationError as error:
+            return str(error)
+    return None
+
+
+@pytest.mark.django_db(databases=[])
+def test_the_batch_check_refuses_exactly_what_the_one_by_one_check_refuses():
+    events = [EventInput(user_id=1, **fields) for fields in FIELD_CHOICES]
+    checked = 0
+    for first in events:
+        for second in events[::7]:
+            batch = [first, second]
+            expected = _first_error(batch)
+            try:
+                events_validate(batch)
+                got = None
+            except EventValidationError as error:
+                got = str(error)
+            assert got == expected, batch
+            checked += 1
+    assert checked > 1000
+    assert events_validate([]) is None
