@@ -4,30 +4,25 @@ Run from the repository root:
     python bench/simulate.py [--users 2000] [--sessions 100000] [--seed 7] [--postgres]
 
 SQLite uses a temporary file; --postgres creates (and drops afterwards) a scratch database on the
-server of DATABASE_URL (default: the local PostgreSQL), so no existing data is touched.
+server of DATABASE_URL (default: the local PostgreSQL), so no existing data is touched
+(see scratch_db.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
-import csv
 import os
 import platform
 import pstats
 import sys
-import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 from machine_info import machine_summary  # noqa: E402
-
-DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test"
+from scratch_db import database_prepare, scratch_database  # noqa: E402
 
 
 def positive(raw: str) -> int:
@@ -51,64 +46,6 @@ def arguments() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def catalogue_load() -> int:
-    """Load data/food/dishes.csv (through load_catalogue when it exists); return the dish count."""
-    from django.core.management import call_command, get_commands
-
-    from foodapp.catalog.models import Dish
-
-    if "load_catalogue" in get_commands():
-        call_command("load_catalogue", verbosity=0)
-        return Dish.objects.count()
-    from foodapp.catalog.dish_input import DishInput
-    from foodapp.catalog.services import dishes_upsert_bulk
-
-    with (ROOT / "data" / "food" / "dishes.csv").open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    dishes_upsert_bulk(
-        dishes=[
-            DishInput(
-                external_id=row["item_id"],
-                name=row["name"],
-                cuisine=row["cuisine"],
-                course=row["course"],
-                tags=tuple(t for t in row["tags"].split("|") if t),
-                ingredients=tuple(i for i in row["ingredients"].split("|") if i),
-                price=Decimal(row["price"]),
-                description=row["description"],
-                spice_level=int(row["spice_level"]),
-                is_vegetarian=row["vegetarian"] == "true",
-                is_vegan=row["vegan"] == "true",
-                is_gluten_free=row["gluten_free"] == "true",
-            )
-            for row in rows
-        ]
-    )
-    return Dish.objects.count()
-
-
-def postgres_scratch_database(base_url: str) -> tuple[str, Callable[[], None]]:
-    """Create an empty database next to `base_url`'s; return its URL and a function dropping it."""
-    import psycopg2
-
-    parts = urlsplit(base_url)
-    name = f"bench_simulate_{os.getpid()}"
-    admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        from django.db import connections
-
-        connections.close_all()
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.close()
-
-    return urlunsplit(parts._replace(path=f"/{name}")), drop
-
-
 def main() -> None:
     """Set up the database, simulate, print the figures and the machine."""
     options = arguments()
@@ -116,24 +53,15 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "foodapp.settings.local")
     # Measured as deployed: DEBUG off (its query log alone costs SQLite a few percent).
     os.environ.setdefault("DJANGO_DEBUG", "0")
-    scratch = tempfile.TemporaryDirectory(prefix="bench-simulate-")
-    drop: Callable[[], None] = scratch.cleanup
-    if options.postgres:
-        base_url = os.environ.get("DATABASE_URL", "") or DEFAULT_POSTGRES_URL
-        os.environ["DATABASE_URL"], drop = postgres_scratch_database(base_url)
-    else:
-        os.environ["DATABASE_URL"] = f"sqlite:///{scratch.name}/bench.sqlite3"
-    os.environ.setdefault("VAR_DIR", scratch.name)
+    _, drop = scratch_database(postgres=options.postgres, prefix="bench-simulate-")
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.db import connection
 
     from foodapp.simulation.services import simulation_run
 
-    call_command("migrate", verbosity=0)
-    dishes = catalogue_load()
+    dishes = database_prepare()
     profiler = cProfile.Profile() if options.profile else None
     began, cpu_began = time.perf_counter(), time.process_time()
     if profiler is not None:
@@ -167,7 +95,6 @@ def main() -> None:
     print(f"python          {platform.python_version()}")
     print(f"date            {datetime.now(tz=UTC):%Y-%m-%d %H:%M} UTC")
     drop()
-    scratch.cleanup()
 
 
 if __name__ == "__main__":

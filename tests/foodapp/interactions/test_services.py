@@ -18,9 +18,9 @@ from foodapp.interactions.services import (
     dish_counters_refresh,
     event_record,
     event_validate,
-    events_validate,
     events_record_bulk,
     events_upsert_bulk,
+    events_validate,
 )
 from tests.foodapp.catalog.factories import DishFactory
 from tests.foodapp.people.factories import UserFactory
