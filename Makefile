@@ -52,6 +52,7 @@ bench: install-test
 	$(BIN)/python bench/census.py
 	$(BIN)/python bench/serving.py
 	$(BIN)/python bench/simulate.py
+	$(BIN)/python bench/import_interactions.py
 
 clean:
 	rm -rf $(VENV) var/test-db.sqlite3 var/broker
