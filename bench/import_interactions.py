@@ -26,6 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 from machine_info import machine_summary  # noqa: E402
+from options import positive  # noqa: E402
 from scratch_db import database_prepare, scratch_database  # noqa: E402
 
 HEADER = ("user_id", "item_id", "event", "value", "timestamp", "query", "session_id")
@@ -33,14 +34,6 @@ EVENTS = ("impression", "click", "order", "rating", "search")
 EVENT_WEIGHTS = (70, 12, 6, 4, 8)
 QUERIES = ("fried chicken", "seafood", "iced decaf latte with nonfat milk", "pizza", "ramen")
 START = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp())
-
-
-def positive(raw: str) -> int:
-    """An argparse type for integers >= 1."""
-    value = int(raw)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
 
 
 def arguments() -> argparse.Namespace:

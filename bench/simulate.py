@@ -22,15 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 from machine_info import machine_summary  # noqa: E402
+from options import positive  # noqa: E402
 from scratch_db import database_prepare, scratch_database  # noqa: E402
-
-
-def positive(raw: str) -> int:
-    """An argparse type for integers >= 1."""
-    value = int(raw)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
 
 
 def arguments() -> argparse.Namespace:
