@@ -3,35 +3,20 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-TOKEN_PATTERN = re.compile(r"[a-z0-9]+")
-STOPWORDS = frozenset({"a", "an", "and", "the", "of", "with", "in", "on", "food", "something"})
+from recommender.text_match import STOPWORDS, stem, stems, text_tokens
+
+__all__ = ["STOPWORDS", "stem", "stems", "text_tokens"]
 
 # Meal slots: what a dish is eaten as, which decides how its appeal moves with the hour of day.
 MEAL_SLOTS = ("main", "breakfast", "coffee", "fast_food", "dessert")
 SLOT_MAIN, SLOT_BREAKFAST, SLOT_COFFEE, SLOT_FAST_FOOD, SLOT_DESSERT = range(len(MEAL_SLOTS))
 COFFEE_WORDS = frozenset({"coffee", "latte", "espresso", "cappuccino", "macchiato", "mocha"})
 FAST_FOOD_WORDS = frozenset({"fast", "burger", "fries", "hotdog", "nuggets"})
-
-
-def text_tokens(text: str) -> tuple[str, ...]:
-    """Lower-case word tokens of `text` without stopwords, in order of appearance."""
-    return tuple(t for t in TOKEN_PATTERN.findall(text.lower()) if t not in STOPWORDS)
-
-
-def stem(token: str) -> str:
-    """A crude plural stem, so that "noodles" matches "noodle"."""
-    return token[:-1] if len(token) > 3 and token.endswith("s") else token
-
-
-def stems(text: str) -> frozenset[str]:
-    """The set of stemmed tokens of `text`."""
-    return frozenset(stem(t) for t in text_tokens(text))
 
 
 @dataclass(frozen=True)
