@@ -3,6 +3,11 @@
 The layout is TensorFlow Serving's (a numbered folder per version holding saved_model.pb and
 variables/), so a version can be served there unchanged. A version is written into a temporary
 folder next to the versions and renamed into place, so a crash never leaves half a version.
+
+Next to `serving_default`, each version has an "explain" signature over the same raw inputs that
+splits the logit into its wide and deep parts and the wide part into one contribution per wide
+input (names in metadata["explain"]["wide_inputs"]). Caller files go to `<version>/assets.extra/`,
+which TensorFlow Serving ignores.
 """
 
 from __future__ import annotations
@@ -21,11 +26,14 @@ import keras
 import tensorflow as tf
 
 from recommender.features import AdaptedSpec, input_dtype
+from recommender.model import EXPLAIN_OUTPUTS, explain_function, wide_input_names
 
 FORMAT_VERSION = 1
 METADATA_FILE = "metadata.json"
 SAVED_MODEL_FILE = "saved_model.pb"
 SIGNATURE_NAME = "serving_default"
+EXPLAIN_SIGNATURE = "explain"
+EXTRA_FILES_DIR = "assets.extra"
 TEMP_PREFIX = ".tmp-"
 OUTPUT_KEYS: tuple[str, ...] = ("logits", "logistic", "probabilities", "classes")
 RENAME_ATTEMPTS = 20
@@ -148,17 +156,38 @@ def serving_outputs(logits: tf.Tensor) -> dict[str, tf.Tensor]:
 
 
 def _write_saved_model(model: keras.Model, adapted: AdaptedSpec, path: Path) -> None:
-    """Save the model with an explicit serving_default signature over the raw inputs."""
+    """Save the model with serving_default and explain signatures over the raw inputs."""
     names = [feature.name for feature in adapted.spec.raw_features]
+    explain = explain_function(model)
 
     def serve(*tensors: tf.Tensor) -> dict[str, tf.Tensor]:
         inputs = dict(zip(names, tensors, strict=True))
         return serving_outputs(model(inputs, training=False))
 
+    def explain_endpoint(*tensors: tf.Tensor) -> dict[str, tf.Tensor]:
+        return explain(dict(zip(names, tensors, strict=True)))
+
     archive = keras.export.ExportArchive()
     archive.track(model)
     archive.add_endpoint(name=SIGNATURE_NAME, fn=serve, input_signature=_input_signature(adapted))
+    archive.add_endpoint(
+        name=EXPLAIN_SIGNATURE, fn=explain_endpoint, input_signature=_input_signature(adapted)
+    )
     archive.write_out(str(path), verbose=False)
+
+
+def _check_extra_name(name: str) -> None:
+    """Refuse extra-file names that are not plain file names."""
+    if not name or name.startswith(".") or "/" in name or "\\" in name or "\0" in name:
+        raise ValueError(f"extra_files: not a plain file name: {name!r}")
+
+
+def _write_extra_files(path: Path, extra_files: Mapping[str, bytes]) -> None:
+    """Write the caller's files into `<path>/assets.extra/`."""
+    folder = path / EXTRA_FILES_DIR
+    folder.mkdir()
+    for name, content in extra_files.items():
+        (folder / name).write_bytes(content)
 
 
 def export_version(
@@ -168,6 +197,7 @@ def export_version(
     models_dir: Path,
     name: str,
     metadata: Mapping[str, Any],
+    extra_files: Mapping[str, bytes] | None = None,
 ) -> ExportResult:
     """Write a new version of `name` atomically and return it.
 
@@ -177,15 +207,30 @@ def export_version(
         models_dir: root of the model store.
         name: model name.
         metadata: extra metadata (metrics, data summary, training seconds, parameters...).
+        extra_files: {file name: content} written to `<version>/assets.extra/<name>` before the
+            version is renamed into place (plain names only; listed in metadata["extra_files"]).
 
     Returns:
         The new version.
+
+    Raises:
+        ValueError: an extra file name with a path separator or a leading dot.
     """
+    extra = dict(extra_files or {})
+    for extra_name in extra:
+        _check_extra_name(extra_name)
+    explain = {
+        "signature": EXPLAIN_SIGNATURE,
+        "outputs": list(EXPLAIN_OUTPUTS),
+        "wide_inputs": wide_input_names(model),
+    }
     folder = model_dir(models_dir, name)
     folder.mkdir(parents=True, exist_ok=True)
     temp = folder / f"{TEMP_PREFIX}{uuid.uuid4().hex}"
     try:
         _write_saved_model(model, adapted, temp)
+        if extra:
+            _write_extra_files(temp, extra)
         for attempt in range(RENAME_ATTEMPTS):
             version = _next_version(folder)
             content = {
@@ -201,6 +246,8 @@ def export_version(
                     "inputs": {f: s["dtype"] for f, s in adapted.input_schema().items()},
                     "outputs": list(OUTPUT_KEYS),
                 },
+                "explain": explain,
+                "extra_files": sorted(extra),
                 "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
             }
             metadata_file = temp / METADATA_FILE

@@ -22,6 +22,10 @@ FeatureKind = Literal[
 Columns = Mapping[str, np.ndarray]
 
 MISSING_STRING = ""
+# Stands in for a vocabulary that training data left empty (lookup layers refuse an empty one):
+# every value then falls into the out-of-vocabulary bucket, as an unseen value would.
+EMPTY_VOCABULARY: tuple[Any, ...] = ("[none]",)
+EMPTY_INTEGER_VOCABULARY: tuple[int, ...] = (-(2**62),)
 
 
 @dataclass(frozen=True)
@@ -334,15 +338,20 @@ def strip_strings(values: Iterable[object]) -> list[str]:
 
 
 def _vocabulary(
-    tokens: Iterable[Any], *, min_count: int, max_tokens: int | None
+    tokens: Iterable[Any],
+    *,
+    min_count: int,
+    max_tokens: int | None,
+    empty: tuple[Any, ...] = EMPTY_VOCABULARY,
 ) -> tuple[Any, ...]:
-    """Tokens by descending frequency (ties alphabetical), at least `min_count` times."""
+    """Tokens by descending frequency (ties alphabetical), at least `min_count` times; `empty`
+    when none qualifies."""
     counts = Counter(tokens)
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     kept = [token for token, count in ordered if count >= min_count]
     if max_tokens is not None:
         kept = kept[:max_tokens]
-    return tuple(kept)
+    return tuple(kept) or empty
 
 
 def numeric_transform(values: np.ndarray, feature: NumericFeature) -> np.ndarray:
@@ -374,7 +383,7 @@ def _text_vocabulary(values: Sequence[str], feature: TextFeature) -> tuple[str, 
 
     layer = keras.layers.TextVectorization(max_tokens=feature.max_tokens, output_mode="int")
     layer.adapt(tf.constant(list(values), dtype=tf.string))
-    return tuple(str(token) for token in layer.get_vocabulary()[2:])
+    return tuple(str(token) for token in layer.get_vocabulary()[2:]) or EMPTY_VOCABULARY
 
 
 def adapt_features(spec: FeatureSpec, columns: Columns) -> AdaptedSpec:
@@ -410,6 +419,7 @@ def adapt_features(spec: FeatureSpec, columns: Columns) -> AdaptedSpec:
                 (int(v) for v in np.asarray(raw, dtype=np.int64)),
                 min_count=feature.min_count,
                 max_tokens=feature.max_tokens,
+                empty=EMPTY_INTEGER_VOCABULARY,
             )
             stats[feature.name] = FeatureStats(vocabulary=vocabulary)
         elif isinstance(feature, MultiCategoricalFeature):

@@ -111,18 +111,30 @@ class SparseLinear(keras.layers.Layer):
     Each input i holds ids in [0, input_dims[i]), shaped [batch] (one id) or [batch, n] (a bag);
     for inputs flagged in `padded`, id 0 is padding and adds nothing. The logit is the sum of one
     learned weight per active id plus a bias, i.e. a linear model on the one-hot/multi-hot
-    encoding, computed with a single gather.
+    encoding, computed with a single gather. `input_names` name the inputs (for explanations);
+    configs saved without them get "input0", "input1", ...
     """
 
     def __init__(
         self,
         input_dims: Sequence[int],
         padded: Sequence[bool] | None = None,
+        input_names: Sequence[str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.input_dims = [int(dim) for dim in input_dims]
         self.padded = [bool(flag) for flag in (padded or [False] * len(self.input_dims))]
+        self.input_names = (
+            [str(name) for name in input_names]
+            if input_names is not None
+            else [f"input{index}" for index in range(len(self.input_dims))]
+        )
+        if not len(self.padded) == len(self.input_names) == len(self.input_dims):
+            raise ValueError(
+                f"SparseLinear: {len(self.input_dims)} input_dims, {len(self.padded)} padded "
+                f"flags and {len(self.input_names)} input_names; expected one of each per input"
+            )
         offsets = [0]
         for dim in self.input_dims[:-1]:
             offsets.append(offsets[-1] + dim)
@@ -135,9 +147,9 @@ class SparseLinear(keras.layers.Layer):
         )
         self.bias = self.add_weight(name="bias", shape=(1,), initializer="zeros")
 
-    def call(self, inputs: Sequence[tf.Tensor]) -> tf.Tensor:
-        """Return the wide logit, [batch, 1]."""
-        total = None
+    def _parts(self, inputs: Sequence[tf.Tensor]) -> list[tf.Tensor]:
+        """Each input's summed weights, [batch, 1] apiece."""
+        parts = []
         for ids, offset, padded in zip(inputs, self.offsets, self.padded, strict=True):
             ids = tf.cast(ids, tf.int64)
             if len(ids.shape) == 1:
@@ -145,10 +157,23 @@ class SparseLinear(keras.layers.Layer):
             weights = tf.gather(self.kernel, ids + offset)[..., 0]
             if padded:
                 weights = weights * tf.cast(tf.not_equal(ids, 0), weights.dtype)
-            part = tf.reduce_sum(weights, axis=1, keepdims=True)
+            parts.append(tf.reduce_sum(weights, axis=1, keepdims=True))
+        return parts
+
+    def call(self, inputs: Sequence[tf.Tensor]) -> tf.Tensor:
+        """Return the wide logit, [batch, 1]."""
+        total = None
+        for part in self._parts(inputs):
             total = part if total is None else total + part
         assert total is not None
         return total + self.bias
+
+    def contributions(self, inputs: Sequence[tf.Tensor]) -> tf.Tensor:
+        """Each input's share of the logit, [batch, n_inputs] (a bag's is the sum over its ids).
+
+        The logit is the bias plus the sum of a row's contributions.
+        """
+        return tf.concat(self._parts(inputs), axis=1)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """[batch, 1]."""
@@ -156,4 +181,9 @@ class SparseLinear(keras.layers.Layer):
 
     def get_config(self) -> dict[str, Any]:
         """The layer's constructor arguments."""
-        return {**super().get_config(), "input_dims": self.input_dims, "padded": self.padded}
+        return {
+            **super().get_config(),
+            "input_dims": self.input_dims,
+            "padded": self.padded,
+            "input_names": self.input_names,
+        }

@@ -4,14 +4,19 @@ The model takes one raw tensor per input (strings or floats, shape [batch]) and 
 [batch, 1]. Preprocessing (whitespace stripping, lookups, quantile buckets, hashing, crosses,
 normalisation) happens inside it, so an exported model needs no preprocessing code around it.
 Layers of the wide part are named "wide*", all others belong to the deep part.
+
+`explain_function` splits a logit into its wide and deep parts and the wide part into one
+contribution per wide input; `embedding_table` reads a feature's trained embedding matrix.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, cast
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from recommender.features import (
@@ -30,6 +35,19 @@ ModelType = Literal["wide", "deep", "wide_deep"]
 MODEL_TYPES: tuple[str, ...] = ("wide", "deep", "wide_deep")
 WIDE_PREFIX = "wide"
 INNER_CROSS_BINS = 2**31 - 1
+WIDE_SPARSE_LAYER = f"{WIDE_PREFIX}_sparse"
+WIDE_DENSE_LAYER = f"{WIDE_PREFIX}_dense"
+WIDE_LOGIT_LAYER = f"{WIDE_PREFIX}_logit"
+DEEP_LOGIT_LAYER = "deep_logit"
+# The name of the one wide contribution of all unbucketized numerics together.
+WIDE_NUMERICS = "wide_numerics"
+EXPLAIN_OUTPUTS: tuple[str, ...] = (
+    "logits",
+    "wide_logit",
+    "deep_logit",
+    "wide_bias",
+    "wide_contributions",
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +82,7 @@ class ModelConfig:
 class _Sparse:
     """One sparse id tensor of the wide part."""
 
+    name: str
     ids: Any
     size: int
     padded: bool
@@ -116,7 +135,7 @@ def build_model(adapted: AdaptedSpec, config: ModelConfig) -> keras.Model:
                 size = len(stats.boundaries) + 1
                 crossable[name] = (bucket_ids, size)
                 if feature.wide:
-                    sparse.append(_Sparse(bucket_ids, size, padded=False))
+                    sparse.append(_Sparse(name, bucket_ids, size, padded=False))
                 if feature.bucket_embedding_dim:
                     deep_parts.append(
                         keras.layers.Embedding(
@@ -183,7 +202,7 @@ def build_model(adapted: AdaptedSpec, config: ModelConfig) -> keras.Model:
 
     for cross in spec.crosses:
         ids = _cross_ids(cross, crossable)
-        sparse.append(_Sparse(ids, cross.num_bins, padded=False))
+        sparse.append(_Sparse(cross.name, ids, cross.num_bins, padded=False))
         if cross.embedding_dim:
             deep_parts.append(
                 keras.layers.Embedding(
@@ -209,7 +228,7 @@ def _add_single(
 ) -> None:
     """Register a one-id-per-example feature with the wide and deep parts."""
     if feature.wide:
-        sparse.append(_Sparse(ids, size, padded=False))
+        sparse.append(_Sparse(feature.name, ids, size, padded=False))
     if feature.deep and feature.embedding_dim:
         deep_parts.append(
             keras.layers.Embedding(size, feature.embedding_dim, name=f"{feature.name}_embedding")(
@@ -227,7 +246,7 @@ def _add_bag(
 ) -> None:
     """Register a bag-of-ids feature (0 = padding) with the wide and deep parts."""
     if feature.wide:
-        sparse.append(_Sparse(ids, size, padded=True))
+        sparse.append(_Sparse(feature.name, ids, size, padded=True))
     if feature.deep and feature.embedding_dim:
         deep_parts.append(
             BagEmbedding(size, feature.embedding_dim, name=f"{feature.name}_embedding")(ids)
@@ -257,7 +276,8 @@ def _wide_logit(sparse: list[_Sparse], wide_dense: list[Any]) -> Any:
             SparseLinear(
                 input_dims=[item.size for item in sparse],
                 padded=[item.padded for item in sparse],
-                name=f"{WIDE_PREFIX}_sparse",
+                input_names=[item.name for item in sparse],
+                name=WIDE_SPARSE_LAYER,
             )([item.ids for item in sparse])
         )
     if wide_dense:
@@ -266,10 +286,8 @@ def _wide_logit(sparse: list[_Sparse], wide_dense: list[Any]) -> Any:
             if len(wide_dense) == 1
             else keras.layers.Concatenate(name=f"{WIDE_PREFIX}_numerics")(wide_dense)
         )
-        parts.append(
-            keras.layers.Dense(1, use_bias=not sparse, name=f"{WIDE_PREFIX}_dense")(numerics)
-        )
-    return parts[0] if len(parts) == 1 else keras.layers.Add(name=f"{WIDE_PREFIX}_logit")(parts)
+        parts.append(keras.layers.Dense(1, use_bias=not sparse, name=WIDE_DENSE_LAYER)(numerics))
+    return parts[0] if len(parts) == 1 else keras.layers.Add(name=WIDE_LOGIT_LAYER)(parts)
 
 
 def _deep_logit(deep_parts: list[Any], config: ModelConfig) -> Any:
@@ -285,7 +303,7 @@ def _deep_logit(deep_parts: list[Any], config: ModelConfig) -> Any:
         hidden = keras.layers.Dense(units, activation="relu", name=f"deep_hidden{index}")(hidden)
         if config.dropout:
             hidden = keras.layers.Dropout(config.dropout, name=f"deep_dropout{index}")(hidden)
-    return keras.layers.Dense(1, name="deep_logit")(hidden)
+    return keras.layers.Dense(1, name=DEEP_LOGIT_LAYER)(hidden)
 
 
 def split_variables(model: keras.Model) -> tuple[list[Any], list[Any]]:
@@ -313,3 +331,136 @@ def predict_logits(model: keras.Model) -> Any:
         return cast(tf.Tensor, model(inputs, training=False))
 
     return tf.function(run, input_signature=[input_signature(model)])
+
+
+def wide_input_names(model: keras.Model) -> list[str]:
+    """Names of the wide contributions in order: the sparse inputs, then WIDE_NUMERICS if any."""
+    layers = {layer.name: layer for layer in model.layers}
+    names: list[str] = []
+    sparse = layers.get(WIDE_SPARSE_LAYER)
+    if isinstance(sparse, SparseLinear):
+        names.extend(sparse.input_names)
+    if WIDE_DENSE_LAYER in layers:
+        names.append(WIDE_NUMERICS)
+    return names
+
+
+def _as_list(tensors: Any) -> list[Any]:
+    """Tensors as a list (Keras unwraps a single input or output)."""
+    return list(tensors) if isinstance(tensors, list | tuple) else [tensors]
+
+
+def explain_function(model: keras.Model) -> Callable[[Mapping[str, Any]], dict[str, tf.Tensor]]:
+    """A function from raw inputs to the logit split into its parts.
+
+    The intermediate tensors come from one functional model over the same layers, so the graph
+    runs once and the parts are exactly those the logit is built from.
+
+    Args:
+        model: a model from `build_model` (or one loaded from its Keras config).
+
+    Returns:
+        A function (not traced; wrap it in tf.function for speed) from a dict of raw [batch]
+        tensors to {"logits": [batch, 1], "wide_logit": [batch], "deep_logit": [batch],
+        "wide_bias": [batch], "wide_contributions": [batch, len(wide_input_names(model))]}, where
+        wide_logit = wide_bias + sum(wide_contributions), logits = wide_logit + deep_logit and a
+        missing part is 0. A bag's contribution is the sum over its ids.
+    """
+    layers = {layer.name: layer for layer in model.layers}
+    sparse = layers.get(WIDE_SPARSE_LAYER)
+    dense = layers.get(WIDE_DENSE_LAYER)
+    wide_layer = next(
+        (layers[n] for n in (WIDE_LOGIT_LAYER, WIDE_SPARSE_LAYER, WIDE_DENSE_LAYER) if n in layers),
+        None,
+    )
+    deep_layer = layers.get(DEEP_LOGIT_LAYER)
+    outputs: list[Any] = []
+
+    def position(tensor: Any) -> int:
+        for index, known in enumerate(outputs):
+            if known is tensor:
+                return index
+        outputs.append(tensor)
+        return len(outputs) - 1
+
+    logits_at = position(model.output)
+    wide_at = position(wide_layer.output) if wide_layer is not None else None
+    deep_at = position(deep_layer.output) if deep_layer is not None else None
+    sparse_at = [position(t) for t in _as_list(sparse.input)] if sparse is not None else []
+    dense_at = position(dense.input) if dense is not None else None
+    parts = keras.Model(model.input, outputs, name=f"{model.name}_explain")
+
+    def explain(inputs: Mapping[str, Any]) -> dict[str, tf.Tensor]:
+        values = _as_list(parts(dict(inputs), training=False))
+        logits = tf.reshape(tf.cast(values[logits_at], tf.float32), [-1, 1])
+        zeros = tf.zeros_like(logits[:, 0])
+        bias = zeros
+        contributions = []
+        if sparse is not None:
+            contributions.append(sparse.contributions([values[i] for i in sparse_at]))
+            bias = bias + tf.convert_to_tensor(sparse.bias)[0]
+        if dense is not None and dense_at is not None:
+            numerics = tf.cast(values[dense_at], tf.float32)
+            contributions.append(tf.matmul(numerics, tf.convert_to_tensor(dense.kernel)))
+            if dense.use_bias:
+                bias = bias + tf.convert_to_tensor(dense.bias)[0]
+        return {
+            "logits": logits,
+            "wide_logit": zeros if wide_at is None else tf.reshape(values[wide_at], [-1]),
+            "deep_logit": zeros if deep_at is None else tf.reshape(values[deep_at], [-1]),
+            "wide_bias": bias,
+            "wide_contributions": (
+                tf.concat(contributions, axis=1)
+                if contributions
+                else tf.zeros([tf.shape(logits)[0], 0], tf.float32)
+            ),
+        }
+
+    return explain
+
+
+def embedding_table(model: keras.Model, feature_name: str) -> np.ndarray:
+    """The trained embedding matrix of a feature or cross (layer f"{feature_name}_embedding").
+
+    Row i belongs to token `embedding_tokens(adapted, feature_name)[i]`: for a categorical or
+    integer categorical feature rows [0, num_oov) are its out-of-vocabulary buckets and row
+    num_oov + j is `adapted.stats[feature_name].vocabulary[j]` (StringLookup/IntegerLookup put the
+    OOV rows first); a multi-categorical bag has its padding row 0 before those; a text feature
+    has padding row 0, the unknown-token row 1, then its vocabulary; hashed features and crosses
+    have one row per hash bin.
+
+    Args:
+        model: a model from `build_model`.
+        feature_name: the feature (or cross) name.
+
+    Returns:
+        A float32 array [rows, embedding_dim], a copy of the weights.
+
+    Raises:
+        KeyError: the model has no embedding for that name (wide-only, deep=False or dim 0).
+    """
+    name = f"{feature_name}_embedding"
+    layer = next((layer for layer in model.layers if layer.name == name), None)
+    if layer is None:
+        raise KeyError(f"model {model.name!r} has no embedding layer {name!r}")
+    return np.array(keras.ops.convert_to_numpy(layer.embeddings), dtype=np.float32)
+
+
+def embedding_tokens(adapted: AdaptedSpec, feature_name: str) -> list[Any]:
+    """The token of each row of a feature's embedding table; None for OOV and padding rows.
+
+    Raises:
+        KeyError: no such feature.
+        ValueError: the feature has no vocabulary (hashed or numeric): its rows are hash bins.
+    """
+    feature = next((f for f in adapted.spec.raw_features if f.name == feature_name), None)
+    if feature is None:
+        raise KeyError(f"no raw feature named {feature_name!r}")
+    vocabulary = list(adapted.stats[feature_name].vocabulary or ())
+    if isinstance(feature, CategoricalFeature | IntegerCategoricalFeature):
+        return [None] * feature.num_oov + vocabulary
+    if isinstance(feature, MultiCategoricalFeature):
+        return [None] * (1 + feature.num_oov) + vocabulary
+    if isinstance(feature, TextFeature):
+        return [None, None, *vocabulary]
+    raise ValueError(f"{feature_name}: a {feature.kind} feature has no vocabulary rows")

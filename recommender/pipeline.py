@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,11 +20,26 @@ from recommender.training import (
     ProgressCallback,
     TrainConfig,
     TrainingResult,
+    ValidationScore,
     predict_probabilities,
     train_model,
 )
 
-__all__ = ["ProgressCallback", "TrainedModel", "fit", "train_evaluate_export"]
+__all__ = [
+    "ExtraFiles",
+    "ProgressCallback",
+    "TestMetrics",
+    "TrainedModel",
+    "ValidationScore",
+    "fit",
+    "train_evaluate_export",
+]
+
+# Called once after training with the model and its traced predict function (raw inputs ->
+# logits); returns extra test metrics (e.g. ranking metrics) merged into the exported ones.
+TestMetrics = Callable[[keras.Model, Callable[..., Any]], Mapping[str, Any]]
+# Files for assets.extra, or a function of the trained model returning them (e.g. embeddings).
+ExtraFiles = Mapping[str, bytes] | Callable[[keras.Model], Mapping[str, bytes]]
 
 
 @dataclass
@@ -42,24 +57,27 @@ def fit(
     *,
     spec: FeatureSpec,
     train_columns: Mapping[str, np.ndarray],
-    train: Examples,
+    train: Examples | Callable[[int], Examples],
     validation: Examples | None,
     model_config: ModelConfig,
     train_config: TrainConfig,
     progress: ProgressCallback | None = None,
     log_dir: Path | None = None,
+    validation_score: ValidationScore | None = None,
 ) -> TrainedModel:
     """Adapt the features on the training split, build the model and train it.
 
     Args:
         spec: feature declaration.
-        train_columns: raw training columns the preprocessing is adapted on.
-        train: training examples (the same rows, model-ready).
+        train_columns: raw training columns the preprocessing is adapted on (once).
+        train: training examples (the same rows, model-ready), or a function of the epoch
+            number (1, 2, ...) returning each epoch's examples, see `train_model`.
         validation: validation examples for early stopping (None: none).
         model_config: model type and tower.
-        train_config: optimisation settings (seed included).
+        train_config: optimisation settings (seed and monitored metric included).
         progress: progress callback, see `train_model`.
         log_dir: TensorBoard log folder.
+        validation_score: extra per-epoch metrics, see `train_model`.
 
     Returns:
         The trained model and its record.
@@ -75,6 +93,7 @@ def fit(
         config=train_config,
         progress=progress,
         log_dir=log_dir,
+        validation_score=validation_score,
     )
     return TrainedModel(model, adapted, result, model_config, train_config)
 
@@ -88,7 +107,7 @@ def train_evaluate_export(
     *,
     spec: FeatureSpec,
     train_columns: Mapping[str, np.ndarray],
-    train: Examples,
+    train: Examples | Callable[[int], Examples],
     validation: Examples | None,
     test: Examples,
     model_config: ModelConfig,
@@ -98,13 +117,16 @@ def train_evaluate_export(
     data_summary: Mapping[str, Any],
     progress: ProgressCallback | None = None,
     log_dir: Path | None = None,
+    validation_score: ValidationScore | None = None,
+    test_metrics: TestMetrics | None = None,
+    extra_files: ExtraFiles | None = None,
 ) -> ExportResult:
     """Train, evaluate on the test split and export a new version with its metadata.
 
     Args:
         spec: feature declaration.
         train_columns: raw training columns the preprocessing is adapted on.
-        train: training examples.
+        train: training examples, or a function of the epoch number returning them.
         validation: validation examples (early stopping).
         test: held-out examples for the reported metrics.
         model_config: model type and tower.
@@ -114,6 +136,11 @@ def train_evaluate_export(
         data_summary: description of the data (rows, positive rates...), stored in metadata.
         progress: progress callback.
         log_dir: TensorBoard log folder.
+        validation_score: extra per-epoch metrics, see `train_model`.
+        test_metrics: extra test metrics, added to the classification report (a key it
+            returns replaces the report's).
+        extra_files: files for `<version>/assets.extra/` (see `export_version`), or a function
+            called with the trained model returning them.
 
     Returns:
         The exported version; `metrics` are the test metrics with ROC/calibration points.
@@ -128,10 +155,13 @@ def train_evaluate_export(
         train_config=train_config,
         progress=progress,
         log_dir=log_dir,
+        validation_score=validation_score,
     )
     training_seconds = time.perf_counter() - started
     run = predict_logits(trained.model)
     metrics = classification_report(test.labels, predict_probabilities(trained.model, test, run))
+    if test_metrics is not None:
+        metrics.update(test_metrics(trained.model, run))
     if validation is not None and len(validation):
         validation_report = classification_report(
             validation.labels, predict_probabilities(trained.model, validation, run)
@@ -155,5 +185,10 @@ def train_evaluate_export(
         },
     }
     return export_version(
-        trained.model, trained.adapted, models_dir=models_dir, name=name, metadata=metadata
+        trained.model,
+        trained.adapted,
+        models_dir=models_dir,
+        name=name,
+        metadata=metadata,
+        extra_files=extra_files(trained.model) if callable(extra_files) else extra_files,
     )

@@ -1,7 +1,9 @@
 """Load an exported version and predict on raw instances, validated, in batches.
 
 Prediction calls the SavedModel's `serving_default` concrete function (fixed [batch] signature,
-so no retracing) with numpy arrays built from the instances.
+so no retracing) with numpy arrays built from the instances; explanations call its `explain`
+signature the same way. `logits_arrays` and `explain_arrays` take already-typed numpy columns
+without per-value checks, for in-process ranking.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import numpy as np
 import tensorflow as tf
 
 from recommender.export import (
+    EXPLAIN_SIGNATURE,
+    EXTRA_FILES_DIR,
     OUTPUT_KEYS,
     SIGNATURE_NAME,
     ExportFormatError,
@@ -26,6 +30,7 @@ from recommender.export import (
 )
 
 __all__ = [
+    "ExplainUnavailableError",
     "ExportFormatError",
     "InputError",
     "ModelNotFoundError",
@@ -39,10 +44,21 @@ _PLAIN_NUMBERS: set[type] = {int, float}
 _PLAIN_STRINGS: set[type] = {str}
 _PLAIN_INTS: set[type] = {int}
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+EXPLAIN_KEYS: tuple[str, ...] = (
+    "logits",
+    "wide_logit",
+    "deep_logit",
+    "wide_bias",
+    "wide_contributions",
+)
 
 
 class InputError(ValueError):
     """Bad prediction input; the message names the field."""
+
+
+class ExplainUnavailableError(LookupError):
+    """The version was exported without the explain signature: retrain it to explain."""
 
 
 def _describe(value: object) -> str:
@@ -118,7 +134,7 @@ def _packed_function(
     floats: Sequence[str],
     ints: Sequence[str],
 ) -> Callable[..., Any]:
-    """A concrete function over three packed tensors that calls the serving signature.
+    """A concrete function over three packed tensors that calls a signature of the SavedModel.
 
     One [batch, n] string, float32 and int64 tensor each instead of one tensor per feature: fewer
     conversions and a cheaper call, with a fixed signature (never retraced).
@@ -161,6 +177,8 @@ class Predictor:
         version: version number.
         path: the version folder.
         metadata: the version's metadata.json.
+        wide_inputs: names of the wide contributions `explain_*` return, in order (empty when
+            the version has no explain signature).
     """
 
     def __init__(self, *, name: str, version: int, path: Path, metadata: dict[str, Any]) -> None:
@@ -181,6 +199,14 @@ class Predictor:
         self._floats = [n for n, e in self._schema.items() if e["dtype"] == "float"]
         self._ints = [n for n, e in self._schema.items() if e["dtype"] == "int"]
         self._packed = _packed_function(signature, self._strings, self._floats, self._ints)
+        explain = metadata.get("explain")
+        self._explain_signature = self._loaded.signatures.get(EXPLAIN_SIGNATURE)
+        if self._explain_signature is None or not isinstance(explain, dict):
+            self._explain_signature = None
+            self.wide_inputs: list[str] = []
+        else:
+            self.wide_inputs = [str(name) for name in explain.get("wide_inputs", [])]
+        self._packed_explain: Callable[..., Any] | None = None
 
     def __repr__(self) -> str:
         return f"Predictor(name={self.name!r}, version={self.version})"
@@ -194,8 +220,15 @@ class Predictor:
         """
         return {name: dict(entry) for name, entry in self._schema.items()}
 
-    def _run(self, arrays: Mapping[str, np.ndarray], rows: int) -> dict[str, np.ndarray]:
-        """Pack the columns into one string and one float matrix, predict in batches."""
+    def _run(
+        self,
+        arrays: Mapping[str, np.ndarray],
+        rows: int,
+        function: Callable[..., Any] | None = None,
+        keys: Sequence[str] = OUTPUT_KEYS,
+    ) -> dict[str, np.ndarray]:
+        """Pack the columns into a string, a float and an int matrix, run in batches."""
+        function = function or self._packed
         strings = np.empty((rows, len(self._strings)), dtype=object)
         for column, name in enumerate(self._strings):
             strings[:, column] = arrays[name]
@@ -205,33 +238,34 @@ class Predictor:
         ints = np.empty((rows, len(self._ints)), dtype=np.int64)
         for column, name in enumerate(self._ints):
             ints[:, column] = arrays[name]
-        parts: dict[str, list[np.ndarray]] = {key: [] for key in OUTPUT_KEYS}
+        parts: dict[str, list[np.ndarray]] = {key: [] for key in keys}
         for start in range(0, rows, BATCH_SIZE):
-            outputs = self._packed(
+            outputs = function(
                 tf.constant(strings[start : start + BATCH_SIZE], dtype=tf.string),
                 tf.constant(floats[start : start + BATCH_SIZE]),
                 tf.constant(ints[start : start + BATCH_SIZE]),
             )
-            for key in OUTPUT_KEYS:
+            for key in keys:
                 parts[key].append(outputs[key].numpy())
         return {key: np.concatenate(chunks) for key, chunks in parts.items()}
 
-    def predict_columns(self, inputs: Mapping[str, Sequence[object]]) -> dict[str, list[Any]]:
-        """Predict on columnar input: one equally long list per raw feature.
+    def _explainer(self) -> Callable[..., Any]:
+        """The packed explain function, traced on first use."""
+        if self._explain_signature is None:
+            raise ExplainUnavailableError(
+                f"{self.name} version {self.version} was exported without the "
+                f"{EXPLAIN_SIGNATURE!r} signature; retrain it to explain predictions"
+            )
+        if self._packed_explain is None:
+            self._packed_explain = _packed_function(
+                self._explain_signature, self._strings, self._floats, self._ints
+            )
+        return self._packed_explain
 
-        Args:
-            inputs: {"age": [25, 42], "workclass": ["Private", "Self-emp-inc"], ...}; numbers
-                (ints fine) for float features, integers for int features, strings for string
-                features; extra keys are ignored; unknown categories fall into the
-                out-of-vocabulary bucket.
-
-        Returns:
-            {"probabilities": [[p0, p1], ...], "logits": [[l], ...], "classes": [0|1, ...],
-            "logistic": [[p1], ...]} as plain Python floats and ints.
-
-        Raises:
-            InputError: empty or ragged input, a missing field, or a value of the wrong type.
-        """
+    def _validated_columns(
+        self, inputs: Mapping[str, Sequence[object]]
+    ) -> tuple[dict[str, np.ndarray], int]:
+        """Check columnar input value by value; return typed arrays and the row count."""
         if not isinstance(inputs, Mapping):
             raise InputError(f"inputs: expected an object of columns, got {type(inputs).__name__}")
         rows: int | None = None
@@ -252,6 +286,130 @@ class Predictor:
             arrays[name] = _column_array(list(values), entry["dtype"], _column_place(name))
         if not rows:
             raise InputError("inputs: expected at least one value per field")
+        return arrays, rows
+
+    def _typed_columns(self, arrays: Mapping[str, np.ndarray]) -> int:
+        """Check typed columns for presence and equal length only; return the row count."""
+        rows: int | None = None
+        for name in self._schema:
+            if name not in arrays:
+                raise InputError(f"arrays: missing field {name!r}")
+            length = len(arrays[name])
+            if rows is None:
+                rows = length
+            elif length != rows:
+                raise InputError(f"arrays.{name}: expected {rows} values, got {length}")
+        return rows or 0
+
+    def logits_arrays(self, arrays: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Logits of already-typed columns, without per-value validation (in-process ranking).
+
+        Args:
+            arrays: one 1-D numpy array per raw input: object arrays of str for string inputs,
+                float32 for float inputs, int64 for int inputs (other numeric dtypes are cast;
+                wrong values are not reported by field). Extra keys are ignored.
+
+        Returns:
+            The logits, float32 [rows] (empty for zero rows).
+
+        Raises:
+            InputError: a missing field or columns of different lengths.
+        """
+        rows = self._typed_columns(arrays)
+        if not rows:
+            return np.zeros(0, dtype=np.float32)
+        return self._run(arrays, rows, keys=("logits",))["logits"].reshape(-1)
+
+    def explain_arrays(self, arrays: Mapping[str, np.ndarray]) -> dict[str, Any]:
+        """The logit's parts for already-typed columns (see `logits_arrays` for the input).
+
+        Returns:
+            {"logits", "wide_logit", "deep_logit", "wide_bias"}: float32 arrays [rows], and
+            "contributions": {wide input name: float32 array [rows]} in `wide_inputs` order; the
+            same structure as `explain_columns`, as numpy arrays.
+
+        Raises:
+            InputError: a missing field or columns of different lengths.
+            ExplainUnavailableError: the version has no explain signature.
+        """
+        explainer = self._explainer()
+        rows = self._typed_columns(arrays)
+        if rows:
+            outputs = self._run(arrays, rows, explainer, EXPLAIN_KEYS)
+        else:
+            outputs = {key: np.zeros(0, dtype=np.float32) for key in EXPLAIN_KEYS}
+            outputs["wide_contributions"] = np.zeros((0, len(self.wide_inputs)), np.float32)
+        return self._explanation(outputs, lambda values: values)
+
+    def explain_columns(self, inputs: Mapping[str, Sequence[object]]) -> dict[str, Any]:
+        """Explain predictions on columnar input (validated as in `predict_columns`).
+
+        Returns:
+            {"logits": [l, ...], "wide_logit": [...], "deep_logit": [...], "wide_bias": [...],
+            "contributions": {wide input name: [...]}} as plain Python floats, one value per row;
+            the wide logit is the bias plus the row's contributions, the logit the sum of the
+            wide and deep logits (0 for a part the model does not have). A bag's contribution is
+            the sum over its values; unbucketized numerics share one entry, "wide_numerics".
+
+        Raises:
+            InputError: as `predict_columns`.
+            ExplainUnavailableError: the version has no explain signature.
+        """
+        explainer = self._explainer()
+        arrays, rows = self._validated_columns(inputs)
+        outputs = self._run(arrays, rows, explainer, EXPLAIN_KEYS)
+        return self._explanation(outputs, lambda values: values.astype(float).tolist())
+
+    def _explanation(
+        self, outputs: Mapping[str, np.ndarray], convert: Callable[[np.ndarray], Any]
+    ) -> dict[str, Any]:
+        """The explain outputs as {"logits", ..., "contributions": {name: ...}}, converted."""
+        contributions = outputs["wide_contributions"]
+        if contributions.shape[1] != len(self.wide_inputs):
+            raise ExportFormatError(
+                f"{self.path}: {contributions.shape[1]} wide contributions but "
+                f"{len(self.wide_inputs)} names in metadata; retrain"
+            )
+        return {
+            "logits": convert(outputs["logits"].reshape(-1)),
+            "wide_logit": convert(outputs["wide_logit"]),
+            "deep_logit": convert(outputs["deep_logit"]),
+            "wide_bias": convert(outputs["wide_bias"]),
+            "contributions": {
+                name: convert(contributions[:, index])
+                for index, name in enumerate(self.wide_inputs)
+            },
+        }
+
+    def extra_file(self, name: str) -> bytes:
+        """The content of `<version>/assets.extra/<name>`, as written by `export_version`.
+
+        Raises:
+            FileNotFoundError: the version has no such extra file.
+        """
+        if name not in self.metadata.get("extra_files", []):
+            raise FileNotFoundError(
+                f"{self.name} version {self.version} has no extra file {name!r}"
+            )
+        return (self.path / EXTRA_FILES_DIR / name).read_bytes()
+
+    def predict_columns(self, inputs: Mapping[str, Sequence[object]]) -> dict[str, list[Any]]:
+        """Predict on columnar input: one equally long list per raw feature.
+
+        Args:
+            inputs: {"age": [25, 42], "workclass": ["Private", "Self-emp-inc"], ...}; numbers
+                (ints fine) for float features, integers for int features, strings for string
+                features; extra keys are ignored; unknown categories fall into the
+                out-of-vocabulary bucket.
+
+        Returns:
+            {"probabilities": [[p0, p1], ...], "logits": [[l], ...], "classes": [0|1, ...],
+            "logistic": [[p1], ...]} as plain Python floats and ints.
+
+        Raises:
+            InputError: empty or ragged input, a missing field, or a value of the wrong type.
+        """
+        arrays, rows = self._validated_columns(inputs)
         return self._to_lists(self._run(arrays, rows))
 
     def predict(self, instances: Sequence[Mapping[str, object]]) -> list[dict[str, Any]]:

@@ -1,8 +1,11 @@
 """One dataset-agnostic training loop over tf.data.
 
 The wide part is optimised with FTRL (L1/L2) and the deep part with Adam or AdaGrad, jointly, in one
-step on the summed logit. Validation runs each epoch, early stopping watches the validation ROC AUC
-and restores the best weights, and progress goes to a plain callback receiving a dict.
+step on the summed logit. The training examples are fixed or drawn afresh each epoch (e.g. new
+sampled negatives); the optimizers and the traced step are built once for the whole run.
+Validation runs each epoch, early stopping watches the validation ROC AUC (or any metric named by
+`TrainConfig.monitor`, such as one from a `validation_score` callback) and restores the best
+weights, and progress goes to a plain callback receiving a dict.
 """
 
 from __future__ import annotations
@@ -19,9 +22,13 @@ import numpy as np
 import tensorflow as tf
 
 from recommender.evaluation import accuracy, log_loss, roc_auc
+from recommender.model import embedding_table as embedding_table  # re-exported for callers
 from recommender.model import input_signature, predict_logits, split_variables
 
 ProgressCallback = Callable[[dict[str, Any]], None]
+# Called after each epoch with the model and its traced predict function (raw inputs -> logits);
+# returns extra metrics such as {"val_ndcg@10": 0.41}.
+ValidationScore = Callable[[keras.Model, Callable[..., Any]], Mapping[str, float]]
 PREDICT_BATCH = 8192
 
 
@@ -51,12 +58,16 @@ class TrainConfig:
     Args:
         epochs: maximum number of passes over the training data.
         batch_size: examples per step.
-        patience: epochs without a better validation AUC before stopping (0 = never stop early).
+        patience: epochs without a better monitored metric before stopping (0 = never stop
+            early).
         seed: seeds weight initialisation, dropout and shuffling (None = not reproducible).
         wide_learning_rate, wide_l1, wide_l2: FTRL settings of the wide part.
         deep_optimizer: "adam" or "adagrad" for the deep part.
         deep_learning_rate: its learning rate.
         progress_every: report progress every this many steps (0 = about ten times an epoch).
+        monitor: the epoch metric early stopping and the best weights follow, maximised (minimised
+            when its name ends in "loss"); when an epoch lacks it: val_auc, else minus val_loss,
+            else minus the training loss.
     """
 
     epochs: int = 20
@@ -69,6 +80,7 @@ class TrainConfig:
     deep_optimizer: Literal["adam", "adagrad"] = "adam"
     deep_learning_rate: float = 0.001
     progress_every: int = 0
+    monitor: str = "val_auc"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready description."""
@@ -84,6 +96,7 @@ class TrainingResult:
     epochs_run: int = 0
     stopped_early: bool = False
     seconds: float = 0.0
+    optimizer_iterations: dict[str, int] = field(default_factory=dict)
 
 
 def _deep_optimizer(config: TrainConfig) -> keras.optimizers.Optimizer:
@@ -95,7 +108,7 @@ def _deep_optimizer(config: TrainConfig) -> keras.optimizers.Optimizer:
     raise ValueError(f"deep_optimizer: expected 'adam' or 'adagrad', got {config.deep_optimizer!r}")
 
 
-def _dataset(examples: Examples, config: TrainConfig) -> tf.data.Dataset:
+def _dataset(examples: Examples, batch_size: int, seed: int | None) -> tf.data.Dataset:
     """Shuffled, batched training examples (shuffles row indices, then gathers the rows)."""
     weights = (
         examples.weights
@@ -111,8 +124,8 @@ def _dataset(examples: Examples, config: TrainConfig) -> tf.data.Dataset:
         return rows, tf.gather(labels, indices), tf.gather(weight_tensor, indices)
 
     dataset = tf.data.Dataset.range(len(examples))
-    dataset = dataset.shuffle(len(examples), seed=config.seed, reshuffle_each_iteration=True)
-    return dataset.batch(config.batch_size).map(gather).prefetch(tf.data.AUTOTUNE)
+    dataset = dataset.shuffle(len(examples), seed=seed, reshuffle_each_iteration=True)
+    return dataset.batch(batch_size).map(gather).prefetch(tf.data.AUTOTUNE)
 
 
 def predict_probabilities(
@@ -145,31 +158,62 @@ def _validation_metrics(
     return metrics
 
 
+def _score(metrics: Mapping[str, float], monitor: str) -> float:
+    """What early stopping maximises this epoch (see `TrainConfig.monitor`)."""
+    if monitor in metrics:
+        value = float(metrics[monitor])
+        if math.isnan(value):
+            return -math.inf
+        return -value if monitor.endswith("loss") else value
+    return metrics.get("val_auc", -metrics.get("val_loss", metrics["loss"]))
+
+
+def _epoch_examples(train: Examples | Callable[[int], Examples], epoch: int) -> Examples:
+    """The examples of one epoch (1-based), refusing an empty draw."""
+    examples = train if isinstance(train, Examples) else train(epoch)
+    if len(examples) == 0:
+        raise ValueError(
+            "no training examples"
+            if isinstance(train, Examples)
+            else f"epoch {epoch}: no training examples"
+        )
+    return examples
+
+
 def train_model(
     model: keras.Model,
     *,
-    train: Examples,
+    train: Examples | Callable[[int], Examples],
     validation: Examples | None,
     config: TrainConfig,
     progress: ProgressCallback | None = None,
     log_dir: Path | None = None,
+    validation_score: ValidationScore | None = None,
 ) -> TrainingResult:
     """Train `model` in place, keeping the weights of the best validation epoch.
 
     Args:
         model: a model from `build_model` (logit output).
-        train: training examples.
-        validation: examples for per-epoch validation and early stopping (None: train all epochs).
-        config: optimisation settings.
+        train: training examples, or a function called with the epoch number (1, 2, ...) at the
+            start of each epoch returning that epoch's examples (same feature names and dtypes;
+            e.g. fresh sampled negatives). The optimizers keep their state across epochs.
+        validation: examples for per-epoch validation metrics (val_loss, val_accuracy, val_auc).
+        config: optimisation settings (`monitor` names the metric early stopping follows).
         progress: called with {"epoch", "epochs", "step", "steps", "metrics"} during training.
         log_dir: folder for TensorBoard logs (None: no logs).
+        validation_score: called after each epoch with the model and its traced predict
+            function; the metrics it returns join the epoch's (history, progress, logs) and can
+            be monitored.
 
     Returns:
-        Per-epoch history, best epoch, epochs run, whether it stopped early, seconds.
+        Per-epoch history, best epoch, epochs run, whether it stopped early, seconds and the
+        optimizers' step counts.
+
+    Raises:
+        ValueError: no training examples (for a function: in some epoch).
     """
     started = time.perf_counter()
-    if len(train) == 0:
-        raise ValueError("no training examples")
+    fixed = _epoch_examples(train, 1) if isinstance(train, Examples) else None
     if config.seed is not None:
         tf.random.set_seed(config.seed)
     wide_vars, deep_vars = split_variables(model)
@@ -205,9 +249,7 @@ def train_model(
             deep_optimizer.apply(gradients[wide_count:], deep_vars)
         return loss
 
-    dataset = _dataset(train, config)
-    steps = math.ceil(len(train) / config.batch_size)
-    every = config.progress_every or max(1, steps // 10)
+    fixed_dataset = _dataset(fixed, config.batch_size, config.seed) if fixed is not None else None
     writer = tf.summary.create_file_writer(str(log_dir)) if log_dir is not None else None
     result = TrainingResult()
     best_score = -math.inf
@@ -216,6 +258,14 @@ def train_model(
     run = predict_logits(model)
 
     for epoch in range(1, config.epochs + 1):
+        if fixed is not None and fixed_dataset is not None:
+            examples, dataset = fixed, fixed_dataset
+        else:
+            examples = _epoch_examples(train, epoch)
+            epoch_seed = None if config.seed is None else config.seed + epoch
+            dataset = _dataset(examples, config.batch_size, epoch_seed)
+        steps = math.ceil(len(examples) / config.batch_size)
+        every = config.progress_every or max(1, steps // 10)
         total, count = 0.0, 0
         for step, (features, labels, weights) in enumerate(dataset, start=1):
             loss = float(train_step(features, labels, weights))
@@ -234,6 +284,8 @@ def train_model(
         metrics: dict[str, float] = {"loss": total / max(count, 1)}
         if validation is not None and len(validation):
             metrics.update(_validation_metrics(model, validation, run))
+        if validation_score is not None:
+            metrics.update({k: float(v) for k, v in validation_score(model, run).items()})
         result.history.append({"epoch": epoch, **metrics})
         result.epochs_run = epoch
         if writer is not None:
@@ -251,7 +303,7 @@ def train_model(
                     "metrics": dict(metrics),
                 }
             )
-        score = metrics.get("val_auc", -metrics.get("val_loss", metrics["loss"]))
+        score = _score(metrics, config.monitor)
         if score > best_score:
             best_score, best_weights, stale = score, model.get_weights(), 0
             result.best_epoch = epoch
@@ -264,5 +316,9 @@ def train_model(
     model.set_weights(best_weights)
     if writer is not None:
         writer.close()
+    if wide_vars:
+        result.optimizer_iterations["wide"] = int(wide_optimizer.iterations)
+    if deep_vars:
+        result.optimizer_iterations["deep"] = int(deep_optimizer.iterations)
     result.seconds = time.perf_counter() - started
     return result

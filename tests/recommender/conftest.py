@@ -43,6 +43,7 @@ TINY_SPEC = FeatureSpec(
     label="label",
 )
 TINY_MODEL = ModelConfig(hidden_units=(16, 8), dropout=0.0)
+TINY_EXTRA_FILES = {"notes.txt": b"tiny model\n", "table.bin": bytes(range(256))}
 TINY_TRAINING = TrainConfig(
     epochs=8, batch_size=32, patience=0, seed=7, wide_learning_rate=0.2, deep_learning_rate=0.01
 )
@@ -136,4 +137,5 @@ def exported_tiny(
         models_dir=store,
         name="tiny",
         metadata={"metrics": {"accuracy": 0.5}, "model_type": "wide_deep"},
+        extra_files=TINY_EXTRA_FILES,
     )

@@ -1,4 +1,4 @@
-"""Versioned export: layout, signature, numbering, atomic rename and the format version."""
+"""Versioned export: layout, signatures, extra files, numbering, atomic rename, format version."""
 
 from __future__ import annotations
 
@@ -18,7 +18,23 @@ from recommender.export import (
     list_versions,
     read_metadata,
 )
+from recommender.model import WIDE_NUMERICS
+from recommender.pipeline import TrainedModel
 from recommender.serving import load_predictor
+from tests.recommender.conftest import TINY_EXTRA_FILES
+
+WIDE_INPUTS = [
+    "x",
+    "color",
+    "city",
+    "tags",
+    "query",
+    "dish_id",
+    "color_x_x",
+    "color_x_city_x_x",
+    "dish_id_x_color",
+    WIDE_NUMERICS,
+]
 
 
 def test_version_folder_holds_saved_model_and_metadata(exported_tiny: ExportResult):
@@ -56,6 +72,36 @@ def test_serving_default_signature_takes_raw_tensors_by_name(exported_tiny: Expo
     assert outputs["classes"].dtype.is_integer
 
 
+def test_explain_signature_takes_the_same_inputs_and_splits_the_logit(exported_tiny):
+    loaded = tf.saved_model.load(str(exported_tiny.path))
+    _, serving_inputs = loaded.signatures["serving_default"].structured_input_signature
+    explain = loaded.signatures["explain"]
+    _, inputs = explain.structured_input_signature
+    assert inputs == serving_inputs
+    outputs = explain.structured_outputs
+    assert {name: tensor.shape.as_list() for name, tensor in outputs.items()} == {
+        "logits": [None, 1],
+        "wide_logit": [None],
+        "deep_logit": [None],
+        "wide_bias": [None],
+        "wide_contributions": [None, len(WIDE_INPUTS)],
+    }
+
+
+def test_metadata_names_the_wide_contributions_in_order(exported_tiny):
+    explain = exported_tiny.metadata["explain"]
+    assert explain["signature"] == "explain"
+    assert explain["wide_inputs"] == WIDE_INPUTS
+
+
+def test_extra_files_land_in_assets_extra(exported_tiny):
+    folder = exported_tiny.path / "assets.extra"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(TINY_EXTRA_FILES)
+    for name, content in TINY_EXTRA_FILES.items():
+        assert (folder / name).read_bytes() == content
+    assert exported_tiny.metadata["extra_files"] == sorted(TINY_EXTRA_FILES)
+
+
 @pytest.fixture
 def fake_writer(monkeypatch):
     """Replace the SavedModel writer with a fast fake that writes the marker files."""
@@ -67,24 +113,28 @@ def fake_writer(monkeypatch):
     monkeypatch.setattr(export, "_write_saved_model", write)
 
 
-def _export(store: Path, exported_tiny: ExportResult) -> ExportResult:
-    from recommender.features import AdaptedSpec
-
-    adapted = AdaptedSpec.from_dict(exported_tiny.metadata["features"])
-    return export_version(None, adapted, models_dir=store, name="m", metadata={})
+@pytest.fixture
+def wide(trained_models: dict[str, TrainedModel]) -> TrainedModel:
+    return trained_models["wide"]
 
 
-def test_versions_are_numbered_max_plus_one(tmp_path, exported_tiny, fake_writer):
+def _export(store: Path, trained: TrainedModel, **kwargs) -> ExportResult:
+    return export_version(
+        trained.model, trained.adapted, models_dir=store, name="m", metadata={}, **kwargs
+    )
+
+
+def test_versions_are_numbered_max_plus_one(tmp_path, wide, fake_writer):
     assert list_versions(tmp_path, "m") == []
-    assert _export(tmp_path, exported_tiny).version == 1
-    assert _export(tmp_path, exported_tiny).version == 2
+    assert _export(tmp_path, wide).version == 1
+    assert _export(tmp_path, wide).version == 2
     shutil.rmtree(tmp_path / "m" / "1")
-    assert _export(tmp_path, exported_tiny).version == 3
+    assert _export(tmp_path, wide).version == 3
     assert list_versions(tmp_path, "m") == [2, 3]
 
 
-def test_leftover_temp_and_foreign_folders_are_not_versions(tmp_path, exported_tiny, fake_writer):
-    _export(tmp_path, exported_tiny)
+def test_leftover_temp_and_foreign_folders_are_not_versions(tmp_path, wide, fake_writer):
+    _export(tmp_path, wide)
     half = tmp_path / "m" / ".tmp-crashed"
     half.mkdir()
     (half / "saved_model.pb").write_bytes(b"half")
@@ -94,7 +144,7 @@ def test_leftover_temp_and_foreign_folders_are_not_versions(tmp_path, exported_t
     assert list_versions(tmp_path, "m") == [1]
 
 
-def test_crash_while_writing_leaves_no_version_and_no_temp(tmp_path, exported_tiny, monkeypatch):
+def test_crash_while_writing_leaves_no_version_and_no_temp(tmp_path, wide, monkeypatch):
     def crash(model, adapted, path):
         Path(path).mkdir()
         (Path(path) / "saved_model.pb").write_bytes(b"partial")
@@ -102,9 +152,39 @@ def test_crash_while_writing_leaves_no_version_and_no_temp(tmp_path, exported_ti
 
     monkeypatch.setattr(export, "_write_saved_model", crash)
     with pytest.raises(OSError, match="disk full"):
-        _export(tmp_path, exported_tiny)
+        _export(tmp_path, wide)
     assert list_versions(tmp_path, "m") == []
     assert list((tmp_path / "m").iterdir()) == []
+
+
+def test_crash_while_writing_extra_files_leaves_nothing(tmp_path, wide, fake_writer, monkeypatch):
+    written: list[Path] = []
+
+    def write_then_crash(path, extra_files):
+        (path / "assets.extra").mkdir()
+        (path / "assets.extra" / "first.bin").write_bytes(b"1")
+        written.extend(path.rglob("*"))
+        raise OSError("disk full")
+
+    monkeypatch.setattr(export, "_write_extra_files", write_then_crash)
+    with pytest.raises(OSError, match="disk full"):
+        _export(tmp_path, wide, extra_files={"first.bin": b"1"})
+    assert any(p.name == "saved_model.pb" for p in written)  # the crash came after the model
+    assert list((tmp_path / "m").iterdir()) == []
+
+
+def test_a_non_bytes_extra_file_fails_the_export_without_a_trace(tmp_path, wide, fake_writer):
+    with pytest.raises(TypeError):
+        _export(tmp_path, wide, extra_files={"a.bin": b"1", "b.bin": "text"})  # type: ignore[dict-item]
+    assert list((tmp_path / "m").iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["", "../up", "sub/file", ".hidden", "back\\slash"])
+def test_extra_file_names_must_be_plain(tmp_path, wide, fake_writer, name):
+    with pytest.raises(ValueError, match="extra_files"):
+        _export(tmp_path, wide, extra_files={name: b"x"})
+    assert list_versions(tmp_path, "m") == []
+    assert not (tmp_path / "m").exists()
 
 
 def test_other_format_version_raises_export_format_error(tmp_path, exported_tiny):

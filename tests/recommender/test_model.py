@@ -1,14 +1,24 @@
-"""All three model types build from one spec and learn the tiny synthetic task."""
+"""All three model types build from one spec, learn the tiny task and explain their logits."""
 
 from __future__ import annotations
 
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from recommender.evaluation import accuracy
 from recommender.layers import BagEmbedding, SparseLinear, SplitValues, StripWhitespace
-from recommender.model import ModelConfig, split_variables
+from recommender.model import (
+    EXPLAIN_OUTPUTS,
+    WIDE_NUMERICS,
+    ModelConfig,
+    embedding_table,
+    embedding_tokens,
+    explain_function,
+    split_variables,
+    wide_input_names,
+)
 from recommender.pipeline import TrainedModel
 from recommender.training import predict_probabilities
 from tests.recommender.conftest import to_examples
@@ -78,3 +88,106 @@ def test_sparse_linear_ignores_padding_ids():
     # row 0: weight 2 from the first input, padding only in the bag
     # row 1: weight 0, then bag ids 1 and 3 at offset 3 -> weights 4 and 6
     np.testing.assert_allclose(out, [2.0, 10.0])
+
+
+def test_sparse_linear_contributions_add_up_to_its_logit():
+    layer = SparseLinear(input_dims=[3, 4], padded=[False, True], input_names=["one", "bag"])
+    layer.build(None)
+    layer.kernel.assign(np.arange(7, dtype=np.float32).reshape(7, 1))
+    layer.bias.assign([0.5])
+    single = np.array([2, 0])
+    bag = np.array([[0, 0], [1, 3]])
+    contributions = np.asarray(layer.contributions([single, bag]))
+    # a bag's contribution is the sum over its ids (padding adds nothing)
+    np.testing.assert_allclose(contributions, [[2.0, 0.0], [0.0, 10.0]])
+    logit = np.asarray(layer([single, bag])).reshape(-1)
+    np.testing.assert_allclose(logit, 0.5 + contributions.sum(axis=1))
+
+
+def test_sparse_linear_config_keeps_input_names_and_old_configs_still_load():
+    layer = SparseLinear(input_dims=[3, 5], padded=[False, True], input_names=["a", "b"], name="w")
+    config = keras.saving.serialize_keras_object(layer)
+    assert keras.saving.deserialize_keras_object(config).input_names == ["a", "b"]
+    del config["config"]["input_names"]  # as saved before layers knew their input names
+    old = keras.saving.deserialize_keras_object(config)
+    assert old.input_names == ["input0", "input1"]
+    with pytest.raises(ValueError, match="input_names"):
+        SparseLinear(input_dims=[3, 5], input_names=["a"])
+
+
+def test_build_model_names_the_wide_inputs_in_order(trained_models):
+    expected = [
+        "x",  # quantile buckets
+        "color",
+        "city",
+        "tags",
+        "query",
+        "dish_id",
+        "color_x_x",
+        "color_x_city_x_x",
+        "dish_id_x_color",
+        WIDE_NUMERICS,  # "z", not bucketized
+    ]
+    model = trained_models["wide_deep"].model
+    assert model.get_layer("wide_sparse").input_names == expected[:-1]
+    assert wide_input_names(model) == expected
+    assert wide_input_names(trained_models["wide"].model) == expected
+    assert wide_input_names(trained_models["deep"].model) == []
+
+
+@pytest.mark.parametrize("model_type", ["wide", "deep", "wide_deep"])
+def test_explanation_adds_up_to_the_logit(model_type, trained_models, tiny_test):
+    model = trained_models[model_type].model
+    tensors = to_examples(tiny_test).tensors()
+    parts = {k: np.asarray(v) for k, v in explain_function(model)(tensors).items()}
+    rows = len(tiny_test["x"])
+    assert set(parts) == set(EXPLAIN_OUTPUTS)
+    assert parts["logits"].shape == (rows, 1)
+    assert parts["wide_contributions"].shape == (rows, len(wide_input_names(model)))
+    np.testing.assert_allclose(parts["logits"], np.asarray(model(tensors, training=False)))
+    np.testing.assert_allclose(
+        parts["wide_logit"],
+        parts["wide_bias"] + parts["wide_contributions"].sum(axis=1),
+        atol=1e-5,
+    )
+    np.testing.assert_allclose(
+        parts["logits"][:, 0], parts["wide_logit"] + parts["deep_logit"], atol=1e-5
+    )
+    if model_type == "deep":
+        assert not parts["wide_logit"].any() and not parts["wide_bias"].any()
+    else:
+        assert np.abs(parts["wide_contributions"]).max(axis=0).min() > 0  # every input counts
+    if model_type == "wide":
+        assert not parts["deep_logit"].any()
+    if model_type == "wide_deep":
+        assert np.abs(parts["wide_logit"]).max() > 0.1 and np.abs(parts["deep_logit"]).max() > 0.1
+
+
+def test_embedding_table_rows_follow_the_vocabulary_after_the_oov_rows(trained_models):
+    trained = trained_models["wide_deep"]
+    model = trained.model
+    table = embedding_table(model, "color")
+    tokens = embedding_tokens(trained.adapted, "color")
+    assert table.shape == (len(tokens), 3)
+    assert tokens[0] is None and sorted(tokens[1:]) == ["black", "blue", "green", "red"]
+    layer_output = keras.Model(model.input, model.get_layer("color_embedding").output)
+    instance = {
+        "x": [0.0],
+        "z": [0.0],
+        "color": ["red"],
+        "city": ["city1"],
+        "tags": [""],
+        "query": [""],
+        "dish_id": [101],
+    }
+    tensors = {
+        name: tf.constant(values, dtype=tf.int64 if name == "dish_id" else None)
+        for name, values in instance.items()
+    }
+    np.testing.assert_array_equal(np.asarray(layer_output(tensors))[0], table[tokens.index("red")])
+    for name in ("tags", "query", "dish_id"):
+        assert len(embedding_tokens(trained.adapted, name)) == embedding_table(model, name).shape[0]
+    with pytest.raises(KeyError, match="color_embedding"):
+        embedding_table(trained_models["wide"].model, "color")
+    with pytest.raises(ValueError, match="hashed"):
+        embedding_tokens(trained.adapted, "city")

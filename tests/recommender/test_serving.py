@@ -1,16 +1,26 @@
-"""Serving: reload gives the in-memory predictions, input validation names the field."""
+"""Serving: reload gives the in-memory predictions and explanations, validation names the field."""
 
 from __future__ import annotations
 
+import json
+
+import keras
 import numpy as np
 import pytest
 
-from recommender import serving
+from recommender import export, serving
 from recommender.export import ExportResult
+from recommender.model import explain_function, wide_input_names
 from recommender.pipeline import TrainedModel
-from recommender.serving import InputError, ModelNotFoundError, Predictor, load_predictor
+from recommender.serving import (
+    ExplainUnavailableError,
+    InputError,
+    ModelNotFoundError,
+    Predictor,
+    load_predictor,
+)
 from recommender.training import predict_probabilities
-from tests.recommender.conftest import to_examples
+from tests.recommender.conftest import TINY_EXTRA_FILES, to_examples
 
 FIELDS = ("x", "z", "color", "city", "tags", "query", "dish_id")
 
@@ -172,3 +182,126 @@ def test_numpy_numbers_take_the_checked_path_and_predict_the_same(predictor):
 def test_overflowing_number_is_refused(predictor):
     with pytest.raises(InputError, match=r"instances\[0\]\.x: expected a finite number"):
         predictor.predict([_instance(x=10**400)])
+
+
+def _arrays(raw, rows):
+    """Typed columns as the recommendation service builds them."""
+    return {
+        name: np.asarray(raw[name][:rows], dtype=dtype)
+        for name, dtype in (
+            ("x", np.float32),
+            ("z", np.float32),
+            ("color", object),
+            ("city", object),
+            ("tags", object),
+            ("query", object),
+            ("dish_id", np.int64),
+        )
+    }
+
+
+def test_logits_arrays_equal_predict_columns(predictor, tiny_test):
+    columns = _columns(tiny_test, rows=200)
+    expected = np.array(predictor.predict_columns(columns)["logits"], dtype=np.float32)
+    logits = predictor.logits_arrays(_arrays(tiny_test, 200))
+    assert logits.dtype == np.float32 and logits.shape == (200,)
+    np.testing.assert_array_equal(logits, expected.reshape(-1))
+
+
+def test_logits_arrays_check_fields_and_lengths_only(predictor, tiny_test):
+    arrays = _arrays(tiny_test, 5)
+    with pytest.raises(InputError, match="missing field 'tags'"):
+        predictor.logits_arrays({k: v for k, v in arrays.items() if k != "tags"})
+    with pytest.raises(InputError, match=r"arrays\.z: expected 5 values, got 4"):
+        predictor.logits_arrays({**arrays, "z": arrays["z"][:4]})
+    empty = predictor.logits_arrays({name: values[:0] for name, values in arrays.items()})
+    assert empty.shape == (0,)
+
+
+def test_reloaded_explanation_equals_the_in_memory_one_and_adds_up(
+    predictor, trained_models: dict[str, TrainedModel], tiny_test
+):
+    model = trained_models["wide_deep"].model
+    in_memory = explain_function(model)(to_examples(tiny_test).tensors())
+    served = predictor.explain_columns(_columns(tiny_test, rows=len(tiny_test["x"])))
+    assert set(served) == {"logits", "wide_logit", "deep_logit", "wide_bias", "contributions"}
+    assert list(served["contributions"]) == predictor.metadata["explain"]["wide_inputs"]
+    assert list(served["contributions"]) == wide_input_names(model)
+    assert all(type(v) is float for v in served["logits"] + served["contributions"]["color"])
+    for key in ("wide_logit", "deep_logit", "wide_bias"):
+        np.testing.assert_allclose(served[key], np.asarray(in_memory[key]), atol=1e-6)
+    np.testing.assert_allclose(served["logits"], np.asarray(in_memory["logits"])[:, 0], atol=1e-6)
+    contributions = np.array(list(served["contributions"].values())).T
+    np.testing.assert_allclose(
+        contributions, np.asarray(in_memory["wide_contributions"]), atol=1e-6
+    )
+    np.testing.assert_allclose(
+        served["wide_logit"], np.array(served["wide_bias"]) + contributions.sum(axis=1), atol=1e-5
+    )
+    np.testing.assert_allclose(
+        served["logits"], np.add(served["wide_logit"], served["deep_logit"]), atol=1e-5
+    )
+    logits = predictor.predict_columns(_columns(tiny_test, rows=len(tiny_test["x"])))["logits"]
+    np.testing.assert_allclose(served["logits"], np.array(logits)[:, 0], atol=1e-6)
+
+
+def test_explain_arrays_equal_explain_columns(predictor, tiny_test):
+    by_column = predictor.explain_columns(_columns(tiny_test, rows=20))
+    by_array = predictor.explain_arrays(_arrays(tiny_test, 20))
+    for key in ("logits", "wide_logit", "deep_logit", "wide_bias"):
+        assert by_array[key].shape == (20,)
+        assert by_array[key].tolist() == by_column[key]
+    assert {k: v.tolist() for k, v in by_array["contributions"].items()} == by_column[
+        "contributions"
+    ]
+
+
+def test_explain_columns_validate_like_predict_columns(predictor):
+    columns = {name: [value, value] for name, value in _instance(x="abc").items()}
+    with pytest.raises(InputError, match=r"inputs\.x\[0\]: expected a number"):
+        predictor.explain_columns(columns)
+
+
+def test_extra_files_are_read_back(predictor):
+    for name, content in TINY_EXTRA_FILES.items():
+        assert predictor.extra_file(name) == content
+    with pytest.raises(FileNotFoundError, match=r"no extra file 'missing\.txt'"):
+        predictor.extra_file("missing.txt")
+
+
+def _write_without_explain(model, adapted, path):
+    """The writer of versions exported before the explain signature existed."""
+    names = [feature.name for feature in adapted.spec.raw_features]
+
+    def serve(*tensors):
+        return export.serving_outputs(model(dict(zip(names, tensors, strict=True))))
+
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint(
+        name="serving_default", fn=serve, input_signature=export._input_signature(adapted)
+    )
+    archive.write_out(str(path), verbose=False)
+
+
+def test_version_without_explain_signature_predicts_and_refuses_to_explain(
+    trained_models, tiny_test, tmp_path, monkeypatch
+):
+    trained = trained_models["wide"]
+    monkeypatch.setattr(export, "_write_saved_model", _write_without_explain)
+    result = export.export_version(
+        trained.model, trained.adapted, models_dir=tmp_path, name="old", metadata={}
+    )
+    metadata = json.loads((result.path / "metadata.json").read_text())
+    del metadata["explain"], metadata["extra_files"]
+    (result.path / "metadata.json").write_text(json.dumps(metadata))
+    old = load_predictor(tmp_path, "old")
+    columns = _columns(tiny_test, rows=10)
+    in_memory = predict_probabilities(trained.model, to_examples(tiny_test))[:10]
+    logistic = np.array(old.predict_columns(columns)["logistic"]).reshape(-1)
+    np.testing.assert_allclose(logistic, in_memory, rtol=1e-6)
+    assert old.wide_inputs == []
+    with pytest.raises(ExplainUnavailableError, match="without the 'explain' signature; retrain"):
+        old.explain_columns(columns)
+    with pytest.raises(ExplainUnavailableError):
+        old.explain_arrays(_arrays(tiny_test, 10))

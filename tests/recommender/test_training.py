@@ -1,12 +1,13 @@
-"""The training loop: progress reports, TensorBoard logs, early stopping, fixed seeds."""
+"""The training loop: progress, logs, per-epoch examples, early stopping on any metric, seeds."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from recommender.model import ModelConfig
 from recommender.pipeline import fit
-from recommender.training import TrainConfig
+from recommender.training import TrainConfig, predict_probabilities
 from tests.recommender.conftest import TINY_SPEC, make_columns, to_examples
 
 WIDE = ModelConfig(model_type="wide")
@@ -14,15 +15,16 @@ WIDE = ModelConfig(model_type="wide")
 
 def _fit(train_config, **kwargs):
     columns = make_columns(200, seed=11)
-    return fit(
-        spec=TINY_SPEC,
-        train_columns=columns,
-        train=to_examples(columns),
-        validation=to_examples(make_columns(100, seed=12)),
-        model_config=WIDE,
-        train_config=train_config,
+    arguments = {
+        "spec": TINY_SPEC,
+        "train_columns": columns,
+        "train": to_examples(columns),
+        "validation": to_examples(make_columns(100, seed=12)),
+        "model_config": WIDE,
+        "train_config": train_config,
         **kwargs,
-    )
+    }
+    return fit(**arguments)
 
 
 def test_progress_reports_and_tensorboard_logs(tmp_path):
@@ -54,3 +56,83 @@ def test_same_seed_gives_the_same_weights():
     first = _fit(config).model.get_weights()
     second = _fit(config).model.get_weights()
     assert all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
+
+
+def test_an_epoch_source_is_called_each_epoch_and_the_optimizers_keep_counting():
+    calls: list[int] = []
+    sizes = {1: 100, 2: 150, 3: 200}
+
+    def source(epoch: int):
+        calls.append(epoch)
+        return to_examples(make_columns(sizes[epoch], seed=20 + epoch))
+
+    reports: list[dict] = []
+    config = TrainConfig(epochs=3, batch_size=50, patience=0, seed=1)
+    columns = make_columns(200, seed=11)
+    trained = fit(
+        spec=TINY_SPEC,
+        train_columns=columns,
+        train=source,
+        validation=to_examples(make_columns(100, seed=12)),
+        model_config=ModelConfig(hidden_units=(8,), dropout=0.0),
+        train_config=config,
+        progress=reports.append,
+    )
+    assert calls == [1, 2, 3]
+    assert {r["epoch"]: r["steps"] for r in reports} == {1: 2, 2: 3, 3: 4}
+    # built once: the step counts run on across epochs instead of restarting
+    assert trained.training.optimizer_iterations == {"wide": 9, "deep": 9}
+
+
+def test_an_empty_epoch_draw_is_refused():
+    def source(epoch: int):
+        return to_examples(make_columns(0, seed=epoch))
+
+    with pytest.raises(ValueError, match="epoch 1: no training examples"):
+        _fit(TrainConfig(epochs=3, batch_size=50, patience=0, seed=1), train=source)
+
+
+@pytest.mark.parametrize(
+    ("monitor", "script"),
+    [
+        ("val_score", [0.1, 0.5, 0.3, 0.2, 0.4, 0.6]),  # maximised
+        ("val_rank_loss", [0.5, 0.1, 0.3, 0.4, 0.2, 0.0]),  # a loss: minimised
+    ],
+)
+def test_monitor_follows_the_validation_score_and_restores_its_best_epoch(monitor, script):
+    snapshots: list[list[np.ndarray]] = []
+
+    def validation_score(model, run):
+        snapshots.append(model.get_weights())
+        probabilities = predict_probabilities(model, to_examples(make_columns(20, seed=3)), run)
+        assert probabilities.shape == (20,)  # the traced predict function works on raw inputs
+        return {monitor: script[len(snapshots) - 1]}
+
+    config = TrainConfig(epochs=6, batch_size=50, patience=2, seed=1, monitor=monitor)
+    trained = _fit(config, validation_score=validation_score)
+    history = trained.training.history
+    assert [epoch[monitor] for epoch in history] == script[:4]
+    assert {"loss", "val_auc", "val_loss"} <= history[0].keys()
+    assert trained.training.best_epoch == 2
+    assert trained.training.epochs_run == 4 and trained.training.stopped_early
+    best = snapshots[1]
+    assert not all(np.array_equal(a, b) for a, b in zip(best, snapshots[-1], strict=True))
+    restored = trained.model.get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(restored, best, strict=True))
+
+
+def test_a_missing_monitored_metric_falls_back_to_val_auc():
+    frozen = TrainConfig(
+        epochs=2,
+        batch_size=50,
+        patience=0,
+        seed=1,
+        wide_learning_rate=0.0,
+        deep_learning_rate=0.0,
+        monitor="val_missing",
+    )
+    scores = iter([0.1, 0.9])
+    trained = _fit(frozen, validation_score=lambda model, run: {"val_other": next(scores)})
+    # equal val_auc every epoch (nothing learns): the first epoch stays the best
+    assert trained.training.best_epoch == 1
+    assert [epoch["val_other"] for epoch in trained.training.history] == [0.1, 0.9]
