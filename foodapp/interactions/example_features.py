@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from foodapp.catalog.models import Dish
-from foodapp.interactions.example_schema import LIST_JOIN
 from foodapp.people.models import Profile
+from recommender.datasets.food import LIST_JOIN
 
 DEFAULT_USER: dict[str, str] = {
     "user_diet": "",
@@ -22,13 +22,15 @@ def _joined(values: Iterable[str]) -> str:
 
 
 def dish_feature_values(dish: Dish) -> dict[str, Any]:
-    """The DISH_FIELDS of a dish (prefetch cuisine and tags when doing many)."""
+    """The DISH_FIELDS of a dish but dish_popularity, which depends on the moment (prefetch
+    cuisine, tags and ingredients when doing many)."""
     return {
         "dish_id": str(dish.pk),
         "dish_name": dish.name,
         "dish_cuisine": dish.cuisine.name if dish.cuisine else "",
         "dish_course": dish.course,
         "dish_tags": _joined(tag.name for tag in dish.tags.all()),
+        "dish_ingredients": _joined(ingredient.name for ingredient in dish.ingredients.all()),
         "dish_price": float(dish.price) if dish.price is not None else 0.0,
         "dish_spice_level": int(dish.spice_level),
         "dish_is_vegetarian": int(dish.is_vegetarian),
@@ -38,8 +40,12 @@ def dish_feature_values(dish: Dish) -> dict[str, Any]:
 
 
 def dish_features_by_id(*, dish_ids: Iterable[int] | None = None) -> dict[int, dict[str, Any]]:
-    """dish id -> DISH_FIELDS for these dishes (all dishes when None)."""
-    dishes = Dish.objects.select_related("cuisine").prefetch_related("tags").order_by("id")
+    """dish id -> dish_feature_values for these dishes (all dishes when None)."""
+    dishes = (
+        Dish.objects.select_related("cuisine")
+        .prefetch_related("tags", "ingredients")
+        .order_by("id")
+    )
     if dish_ids is not None:
         dishes = dishes.filter(id__in=list(dish_ids))
     return {dish.pk: dish_feature_values(dish) for dish in dishes}

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
-from foodapp.interactions.models import Event
+from django.db.models import Count, QuerySet
+
+from foodapp.interactions.models import Event, EventType
 
 # The training-example reads live in their own module; they are part of this app's read API.
 from foodapp.interactions.training_examples import (
@@ -12,10 +15,13 @@ from foodapp.interactions.training_examples import (
     training_examples_iter,
     training_split_cutoffs,
 )
+from recommender.datasets.food import POPULARITY_DAYS, RECENT_DAYS, RECENT_LIMIT
 
 __all__ = [
     "SplitCutoffs",
+    "dish_popularity_counts",
     "event_external_ids_existing",
+    "recent_dishes_by_user",
     "training_examples_iter",
     "training_split_cutoffs",
 ]
@@ -31,3 +37,73 @@ def event_external_ids_existing(*, external_ids: Iterable[str]) -> set[str]:
         rows = Event.objects.filter(external_id__in=keys[start : start + _CHUNK])
         found.update(str(ext) for ext in rows.values_list("external_id", flat=True))
     return found
+
+
+def recent_dishes_by_user(*, user_ids: Iterable[int], now: datetime) -> dict[int, list[int]]:
+    """The dishes each person ordered lately, as the training examples' user_recent_dishes.
+
+    Args:
+        user_ids: the people to look up.
+        now: the moment; orders in the RECENT_DAYS before it count, strictly before it.
+
+    Returns:
+        user id -> distinct dish ids, newest order first, at most RECENT_LIMIT; every asked id
+        is a key ([] when the person ordered nothing in the window).
+    """
+    ids = sorted(set(user_ids))
+    recent: dict[int, list[int]] = {user_id: [] for user_id in ids}
+    since = now - timedelta(days=RECENT_DAYS)
+    for start in range(0, len(ids), _CHUNK):
+        orders = (
+            Event.objects.filter(
+                user_id__in=ids[start : start + _CHUNK],
+                event_type=EventType.ORDER,
+                dish__isnull=False,
+                occurred_at__gte=since,
+                occurred_at__lt=now,
+            )
+            .order_by("user_id", "-occurred_at", "-id")
+            .values_list("user_id", "dish_id")
+        )
+        for user_id, dish_id in orders:
+            dishes = recent[user_id]
+            if dish_id is not None and len(dishes) < RECENT_LIMIT and dish_id not in dishes:
+                dishes.append(dish_id)
+    return recent
+
+
+def dish_popularity_counts(
+    *, now: datetime, dish_ids: Iterable[int] | None = None
+) -> dict[int, int]:
+    """Orders per dish in the POPULARITY_DAYS before `now`, as the examples' dish_popularity.
+
+    One grouped query (per 500 dishes when `dish_ids` is given) over the partial index of
+    order and rating events.
+
+    Args:
+        now: the moment; orders strictly before it count.
+        dish_ids: only these dishes (each a key, 0 when not ordered); None: every dish that was
+            ordered in the window.
+
+    Returns:
+        dish id -> number of orders, by everyone.
+    """
+    orders = Event.objects.filter(
+        event_type=EventType.ORDER,
+        dish__isnull=False,
+        occurred_at__gte=now - timedelta(days=POPULARITY_DAYS),
+        occurred_at__lt=now,
+    )
+    if dish_ids is None:
+        return _orders_by_dish(orders)
+    ids = sorted(set(dish_ids))
+    counts = dict.fromkeys(ids, 0)
+    for start in range(0, len(ids), _CHUNK):
+        counts.update(_orders_by_dish(orders.filter(dish_id__in=ids[start : start + _CHUNK])))
+    return counts
+
+
+def _orders_by_dish(orders: QuerySet[Event]) -> dict[int, int]:
+    """dish id -> number of these orders, counted in the database."""
+    grouped = orders.order_by().values("dish_id").annotate(orders=Count("id"))
+    return {row["dish_id"]: row["orders"] for row in grouped}

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 
-from foodapp.interactions.example_schema import EXAMPLE_FIELDS
 from foodapp.interactions.training_examples import Split, training_examples_iter
+from recommender.datasets.food import EXAMPLE_FIELDS
 
 if TYPE_CHECKING:
     import tensorflow as tf
@@ -80,8 +80,9 @@ def training_dataset(*, split: Split, **options: Any) -> tf.data.Dataset:
         **options: passed on to training_examples_iter (cutoffs, seed, negatives, ...).
 
     Returns:
-        A dataset of {field: scalar tensor} following example_schema.EXAMPLE_FIELDS; batch it
-        yourself (`.batch(n)`).
+        A dataset of {field: scalar tensor}, one per recommender.datasets.food.EXAMPLE_FIELDS
+        entry ("string" as tf.string, "int" as int64, "float" as float32); batch it yourself
+        (`.batch(n)`).
     """
     import tensorflow as tf
 

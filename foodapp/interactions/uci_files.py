@@ -38,6 +38,8 @@ UCI_FILES = (
 # The data carries no dates: ratings are spread over this year, deterministically.
 PSEUDO_YEAR_START = datetime(2011, 1, 1, tzinfo=UTC)
 PSEUDO_YEAR_SECONDS = 365 * 24 * 3600
+# UCI ratings are 0 (bad), 1 (fine) and 2 (good): the training examples' min_positive_rating.
+UCI_MIN_POSITIVE_RATING = 1.0
 ERROR_MISSING_FILE = "{path}: missing UCI file"
 ERROR_BAD_RATING = "{path}:{line}: rating: {value!r} is not 0, 1 or 2"
 
