@@ -75,10 +75,14 @@ def main() -> None:
     )
     for label, seconds in (
         ("simulate (numpy)", summary.simulate_seconds),
+        ("  of which shares", summary.shares_seconds),
         ("build EventInputs", summary.build_seconds),
         ("events_record_bulk", summary.record_seconds),
     ):
         print(f"  {label:<20} {seconds:7.2f}s  {events / max(seconds, 1e-9):>12,.0f} events/s")
+    orders = summary.event_counts.get("order", 0)
+    share = summary.reorders / max(orders, 1)
+    print(f"reorders        {summary.reorders} of {orders} orders ({share:.1%}), no impression")
     print(f"events/s        {summary.events_per_second:,.0f} writing (EventInputs + recording)")
     if profiler is not None:
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(15)

@@ -3,6 +3,11 @@
 Each query carries two scores per dish. `relevance` is the hidden truth (what the person meant);
 `naive` is what character matching on the dish text sees (the v1 app, and the logging policy).
 They disagree on purpose: "fried chicken" matches "Chicken Fried Rice" word for word.
+
+Popularity is Zipf over a seeded order in which general requests crowd the head; the story's
+headline queries (STORY_HEAD_QUERIES: "fried chicken") are placed at a seeded rank among the
+STORY_TOP_RANKS most popular. The head (`QueryCatalogue.head`) is the most popular queries that
+together cover HEAD_SEARCH_SHARE (50%) of searches; every other query is the tail.
 """
 
 from __future__ import annotations
@@ -32,6 +37,11 @@ MIN_DISHES_FOR_GENERAL = 3
 MAX_INGREDIENT_QUERIES = 30
 # General queries draw their Zipf rank from a range this much shorter: they crowd the head.
 GENERAL_HEAD_BIAS = 0.1
+# The story's headline searches are frequent ones: each takes a seeded rank in the top ten.
+STORY_HEAD_QUERIES = ("fried chicken",)
+STORY_TOP_RANKS = 10
+# Head queries: the most popular ones that together make this share of the searches.
+HEAD_SEARCH_SHARE = 0.5
 
 
 @dataclass
@@ -44,6 +54,7 @@ class QueryCatalogue:
     popularity: np.ndarray = field(repr=False)
     relevance: np.ndarray = field(repr=False)
     naive: np.ndarray = field(repr=False)
+    head: np.ndarray = field(repr=False)
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -188,14 +199,33 @@ def query_catalogue_build(*, dishes: DishTable, rng: np.random.Generator) -> Que
     kind = np.array(kinds, dtype=np.int64)
     # General requests tend to be the frequent ones; most exact dish names are typed rarely.
     order_key = rng.random(len(texts)) * np.where(kind == KIND_GENERAL, GENERAL_HEAD_BIAS, 1.0)
+    order = [int(q) for q in np.argsort(order_key, kind="stable")]
+    for text in STORY_HEAD_QUERIES:
+        if text in seen:
+            order.remove(texts.index(text))
+            order.insert(
+                int(rng.integers(0, min(STORY_TOP_RANKS, len(order) + 1))), texts.index(text)
+            )
     rank = np.empty(len(texts), dtype=np.int64)
-    rank[np.argsort(order_key, kind="stable")] = np.arange(len(texts))
+    rank[order] = np.arange(len(texts))
     popularity = 1.0 / (rank + 1.0) ** ZIPF_EXPONENT
+    popularity = popularity / popularity.sum()
     return QueryCatalogue(
         texts=tuple(texts),
         kind=kind,
         target=np.array(targets, dtype=np.int64),
-        popularity=popularity / popularity.sum(),
+        popularity=popularity,
         relevance=np.vstack(rows),
         naive=naive_scores(dishes, [stems(t) for t in texts]),
+        head=head_queries(popularity),
     )
+
+
+def head_queries(popularity: np.ndarray, share: float = HEAD_SEARCH_SHARE) -> np.ndarray:
+    """Which queries are the head: the most popular ones whose shares add up to `share`."""
+    order = np.argsort(-popularity, kind="stable")
+    covered = np.cumsum(popularity[order])
+    count = int(np.searchsorted(covered, share * covered[-1])) + 1 if len(order) else 0
+    head = np.zeros(len(popularity), dtype=bool)
+    head[order[:count]] = True
+    return head

@@ -12,6 +12,8 @@ from foodapp.simulation.world import World
 
 UNKNOWN_CUISINE = "Other"
 UNKNOWN_PRICE = 10.0
+# The run's measured value shares, stored with its truth; not part of the rebuilt world's summary.
+VALUE_SHARES_KEY = "value_shares"
 
 
 def simulation_catalogue(*, dish_ids: Sequence[int] | None = None) -> list[SimDish]:
@@ -75,6 +77,7 @@ def simulation_world(*, run: SimulationRun) -> World:
     if [dish.dish_id for dish in dishes] != run.dish_ids:
         raise StaleWorldError(ERROR_STALE_WORLD.format(run_id=run.pk))
     world = World(dishes=dishes, users=run.users, seed=run.seed)
-    if world.truth_summary() != run.truth:
+    stored = {key: value for key, value in run.truth.items() if key != VALUE_SHARES_KEY}
+    if world.truth_summary() != stored:
         raise StaleWorldError(ERROR_STALE_WORLD.format(run_id=run.pk))
     return world

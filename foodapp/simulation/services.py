@@ -1,7 +1,9 @@
 """Writes of the simulator: create the simulated people and write their events to the log.
 
 People go through `people_create_bulk` and events through `events_record_bulk`, the same services
-that real sign-ups and real events use.
+that real sign-ups and real events use. The run also measures, from the truth alone, how much of
+the best possible order rate each half of the truth carries (`value_shares`), stored with the
+run's truth under "value_shares".
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice
+from typing import Any
 
 import numpy as np
 
@@ -20,9 +23,10 @@ from foodapp.people.person_input import PersonInput
 from foodapp.people.services import people_create_bulk
 from foodapp.simulation.logging_policy import RANKER_NAME
 from foodapp.simulation.models import SimulationRun
-from foodapp.simulation.selectors import simulation_catalogue
-from foodapp.simulation.sessions import EVENT_TYPES, EventColumns
+from foodapp.simulation.selectors import VALUE_SHARES_KEY, simulation_catalogue
+from foodapp.simulation.sessions import EVENT_TYPES, ORDER, EventColumns
 from foodapp.simulation.taste import DEVICES, DIET_OMNIVORE
+from foodapp.simulation.value_shares import value_shares
 from foodapp.simulation.world import DEFAULT_DAYS, World
 
 ERROR_NEGATIVE = "{name} must be a positive integer, got {value}."
@@ -52,9 +56,12 @@ class SimulationSummary:
     period_start: datetime
     period_end: datetime
     seconds: float
-    simulate_seconds: float
+    simulate_seconds: float  # drawing the events and measuring the value shares
     build_seconds: float
     record_seconds: float
+    reorders: int = 0
+    value_shares: dict[str, Any] | None = None
+    shares_seconds: float = 0.0
 
     @property
     def write_seconds(self) -> float:
@@ -159,7 +166,8 @@ def simulation_run(
         users: How many people to create.
         sessions: How many sessions to simulate.
         seed: Seed of every draw; the same seed and catalogue give the same events.
-        start: Start of the simulated period (aware); `days` days before today when None.
+        start: Start of the simulated period (aware); `days` days before today when None. The
+            same seed, catalogue, start and days give the same events on any day.
         days: Length of the simulated period in days.
         progress: Called with (events written, events in total) after each batch.
 
@@ -197,7 +205,14 @@ def simulation_run(
         run.save(update_fields=["user_ids"])
         clock = time.perf_counter()
         events = world.simulate(sessions=sessions, start=start, days=days)
+        shares_clock = time.perf_counter()
+        shares = value_shares(
+            world, history=events, start=(start + timedelta(days=days)).timestamp()
+        )
+        shares_seconds = time.perf_counter() - shares_clock
         simulate_seconds = time.perf_counter() - clock
+        run.truth = {**run.truth, VALUE_SHARES_KEY: shares}
+        run.save(update_fields=["truth"])
         total = len(events)
         written, record_seconds, build_times = 0, 0.0, list[float]()
         stream = event_inputs(
@@ -233,6 +248,9 @@ def simulation_run(
         simulate_seconds=simulate_seconds,
         build_seconds=build_seconds,
         record_seconds=record_seconds,
+        reorders=int(((events.event_type == ORDER) & (events.position < 0)).sum()),
+        value_shares=shares,
+        shares_seconds=shares_seconds,
     )
 
 

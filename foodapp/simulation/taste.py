@@ -1,4 +1,9 @@
-"""Simulated people with hidden tastes: cuisine affinities, spice, diet, price, habits, device."""
+"""Simulated people with hidden tastes: cuisine affinities, spice, diet, price, habits, device.
+
+A share of the population (NEW_PEOPLE_SHARE, the last people in creation order) joins only after
+the simulated period: they have profiles but no logged session, so an online evaluation has people
+that only features (stated diet and cuisines, context, the query) can serve.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,9 @@ DEVICE_POSITION_DECAY = (1.0, 1.0, 0.6)
 AREAS = ("north", "south", "east", "west", "centre")
 
 HABITS = ("breakfast", "coffee", "late_night")
+
+# People who sign up after the logged period (the last ones created): no event in the log.
+NEW_PEOPLE_SHARE = 0.1
 
 # Hourly session-start profiles (24 weights each) that a person's own profile mixes.
 _HOURS = np.arange(24)
@@ -44,6 +52,7 @@ class Population:
     area: np.ndarray = field(repr=False)
     activity: np.ndarray = field(repr=False)
     hour_cdf: np.ndarray = field(repr=False)
+    new: np.ndarray = field(repr=False)
 
     def __len__(self) -> int:
         return len(self.diet)
@@ -92,6 +101,8 @@ def population_draw(
     )
     hour_cdf = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
     hour_cdf[:, -1] = 1.0
+    # The last people created join after the period; at least one person is always returning.
+    new = np.arange(size) >= size - min(round(NEW_PEOPLE_SHARE * size), size - 1)
     return Population(
         diet=diet,
         cuisine_affinity=cuisine_affinity,
@@ -103,4 +114,5 @@ def population_draw(
         area=area,
         activity=activity,
         hour_cdf=hour_cdf,
+        new=new,
     )

@@ -1,13 +1,16 @@
 """A seeded simulated world: a catalogue, people with hidden tastes, their queries and the truth.
 
 The world is a pure function of (catalogue, number of people, seed): building it twice gives the
-same people, queries and truth, and `simulate` gives the same events. Evaluation code rebuilds it
-to ask the truth (`true_order_probability`); models only ever see the events.
+same people, queries and truth, and `simulate` gives the same events for the same start and
+length (whatever the day it runs). Evaluation code rebuilds it to ask the truth
+(`true_order_probability`, `order_probabilities`) or to serve fresh sessions
+(`online.online_evaluate`); models only ever see the events.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +27,7 @@ from foodapp.simulation.truth import (
     TruthWeights,
     diet_allows,
     examination_probability,
-    sigmoid,
+    order_chance,
     truth_draw,
     utility,
 )
@@ -91,13 +94,16 @@ class World:
         self.queries = query_catalogue_build(
             dishes=self.dishes, rng=np.random.default_rng(query_seq)
         )
+        noise = np.random.default_rng(popularity_seq).normal(0.0, POPULARITY_NOISE, len(dishes))
         self.truth = truth_draw(
             rng=np.random.default_rng(truth_seq),
             dishes=self.dishes,
             queries=self.queries,
+            people=self.people,
+            popularity_noise=noise,
             weights=weights,
         )
-        noise = np.random.default_rng(popularity_seq).normal(0.0, POPULARITY_NOISE, len(dishes))
+        # What the logging policy observes as popularity: the quality, blurred.
         self.popularity = self.truth.quality + noise
         self._dish_position = {int(d): i for i, d in enumerate(self.dishes.ids)}
 
@@ -159,7 +165,8 @@ class World:
         hours: np.ndarray,
         positions: np.ndarray | None = None,
         devices: np.ndarray | None = None,
-        idiosyncratic: bool = True,
+        since_order: np.ndarray | None = None,
+        memorized: bool = True,
     ) -> np.ndarray:
         """Vectorised true chance that a shown dish is ordered (positions, not database ids).
 
@@ -170,7 +177,10 @@ class World:
             hours: Hours of day.
             positions: 0-based list positions; all 0 (always looked at) when None.
             devices: Device codes (see taste.DEVICES); only matter with positions.
-            idiosyncratic: False gives the part that the features explain.
+            since_order: Seconds since the person last ordered the dish (inf: never), for
+                boredom; never ordered when None.
+            memorized: False leaves out the memorization-only terms (dish quality, query-dish
+                pairs, favourites): the part that the features (and boredom) explain.
 
         Returns:
             One probability per row.
@@ -184,10 +194,10 @@ class World:
             dish=dishes,
             query=queries,
             hour=hours,
-            idiosyncratic=idiosyncratic,
+            since_order=since_order,
+            memorized=memorized,
         )
-        w = self.truth.weights
-        probability = sigmoid(value + w.click_bias) * sigmoid(value + w.order_bias)
+        probability = order_chance(self.truth, value)
         probability = probability * diet_allows(self.people, self.dishes, users, dishes)
         if positions is not None:
             device = devices if devices is not None else np.zeros(len(users), dtype=np.int64)
@@ -201,7 +211,8 @@ class World:
         dish_id: int,
         context: Context | None = None,
         *,
-        idiosyncratic: bool = True,
+        since_order: float = math.inf,
+        memorized: bool = True,
     ) -> float:
         """The true chance that `user` orders dish `dish_id` when shown it for `query`.
 
@@ -210,7 +221,8 @@ class World:
             query: The query text, or None for the home feed.
             dish_id: The dish's id in the catalogue.
             context: Hour, device and list position; noon, phone, top slot when None.
-            idiosyncratic: False gives the part that the features explain.
+            since_order: Seconds since the person last ordered this dish (inf: never).
+            memorized: False gives the part that the features (and boredom) explain.
 
         Returns:
             A probability.
@@ -224,14 +236,16 @@ class World:
                 hours=np.array([context.hour]),
                 positions=np.array([context.position]),
                 devices=np.array([DEVICES.index(context.device)]),
-                idiosyncratic=idiosyncratic,
+                since_order=np.array([since_order]),
+                memorized=memorized,
             )[0]
         )
 
     def truth_summary(self) -> dict[str, Any]:
         """A JSON-ready summary of the hidden truth, for evaluation code and never for models."""
         kinds = np.bincount(self.queries.kind, minlength=len(QUERY_KINDS))
-        head = np.argsort(-self.queries.popularity, kind="stable")[:20]
+        head = np.flatnonzero(self.queries.head)
+        head = head[np.argsort(-self.queries.popularity[head], kind="stable")]
         return {
             "seed": self.seed,
             "catalogue_fingerprint": catalogue_fingerprint(self.dishes.dishes),
@@ -241,6 +255,7 @@ class World:
                 name: int((self.people.diet == i).sum()) for i, name in enumerate(DIETS)
             },
             "query_kinds": {name: int(kinds[i]) for i, name in enumerate(QUERY_KINDS)},
+            "new_people": int(self.people.new.sum()),
             "head_queries": [
                 {
                     "query": self.queries.texts[q],

@@ -58,3 +58,18 @@ def test_general_queries_crowd_the_head():
     _, queries = build()
     head = np.argsort(-queries.popularity)[:10]
     assert (queries.kind[head] == KIND_GENERAL).mean() > (queries.kind == KIND_GENERAL).mean()
+
+
+def test_fried_chicken_is_a_head_query_in_the_top_ten():
+    _, queries = build()
+    q = queries.index("fried chicken")
+    assert (queries.popularity > queries.popularity[q]).sum() < 10
+    assert queries.head[q]
+
+
+def test_the_head_covers_half_of_the_searches():
+    _, queries = build()
+    covered = queries.popularity[queries.head].sum()
+    smallest = queries.popularity[queries.head].min()
+    assert 0.5 <= covered < 0.5 + smallest
+    assert queries.popularity[~queries.head].max() <= smallest

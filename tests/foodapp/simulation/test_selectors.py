@@ -6,6 +6,7 @@ import pytest
 from foodapp.catalog.models import Dish
 from foodapp.interactions.models import Event
 from foodapp.simulation.selectors import (
+    VALUE_SHARES_KEY,
     StaleWorldError,
     simulation_catalogue,
     simulation_events_exist,
@@ -32,7 +33,9 @@ def test_a_past_run_rebuilds_the_same_world(catalogue_in_db):
     assert run is not None and run.pk == summary.run_id
     assert simulation_events_exist()
     world = simulation_world(run=run)
+    shares = run.truth.pop(VALUE_SHARES_KEY)
     assert world.truth_summary() == run.truth
+    assert shares["all"]["oracle"] > 0
     rebuilt = world.simulate(sessions=40, start=datetime(2026, 1, 1, tzinfo=UTC))
     assert len(rebuilt) == summary.events
     assert np.all(np.diff(rebuilt.session) >= 0)

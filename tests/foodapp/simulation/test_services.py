@@ -110,3 +110,12 @@ def test_an_empty_catalogue_is_refused():
 def test_default_period_ends_today_at_midnight():
     now = datetime(2026, 5, 10, 15, 30, tzinfo=UTC)
     assert default_period_start(days=60, now=now) == datetime(2026, 3, 11, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_organic_reorders_are_logged_as_orders_without_position_or_ranker(catalogue_in_db):
+    summary = simulation_run(users=10, sessions=600, seed=5, start=START)
+    reorders = Event.objects.filter(event_type="order", position__isnull=True)
+    assert reorders.count() == summary.reorders > 0
+    assert set(reorders.values_list("ranker", "query")) == {(None, "")}
+    assert Event.objects.filter(event_type="order", position__isnull=False).exists()

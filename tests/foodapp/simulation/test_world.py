@@ -3,7 +3,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from foodapp.simulation.sessions import CLICK, IMPRESSION, ORDER, RATING, SEARCH
+from foodapp.simulation.sessions import CLICK, IMPRESSION, ORDER, RATING, SEARCH, session_waves
 from foodapp.simulation.taste import DIET_OMNIVORE, DIET_VEGETARIAN
 from foodapp.simulation.world import World
 from tests.foodapp.simulation.catalogue import small_catalogue
@@ -82,28 +82,100 @@ def test_click_rate_falls_with_position(events):
     assert rate[0] > rate[1] > rate[3] > rate[9]
 
 
-def test_idiosyncratic_pairs_are_ordered_far_above_their_feature_rate(world, events):
+def since_last_order(events, shown):
+    """For each impression row, seconds since the person last ordered that dish (inf: never)."""
+    orders = np.flatnonzero(events.event_type == ORDER)
+    key = events.user * 100_000 + events.dish
+    order_key, order_time = key[orders], events.time[orders]
+    by = np.lexsort((order_time, order_key))
+    order_key, order_time = order_key[by], order_time[by]
+    rows = np.flatnonzero(shown)
+    since = np.full(len(rows), np.inf)
+    for i, row in enumerate(rows):
+        lo, hi = np.searchsorted(order_key, [key[row], key[row] + 1])
+        earlier = order_time[lo:hi][order_time[lo:hi] < events.time[row]]
+        if len(earlier):
+            since[i] = events.time[row] - earlier[-1]
+    return since
+
+
+def test_memorable_pairs_are_ordered_far_above_their_feature_rate(world, events):
     shown = events.event_type == IMPRESSION
     pairs = set(world.truth.pairs)
-    is_pair = np.array(
-        [(q, d) in pairs for q, d in zip(events.query[shown], events.dish[shown], strict=True)]
+    is_pair = shown & np.array(
+        [(q, d) in pairs for q, d in zip(events.query, events.dish, strict=True)]
     )
     orders = events.event_type == ORDER
     ordered = set(zip(events.session[orders], events.dish[orders], strict=True))
-    sessions, dishes = events.session[shown][is_pair], events.dish[shown][is_pair]
-    observed = np.mean([(s, d) in ordered for s, d in zip(sessions, dishes, strict=True)])
+    observed = np.mean(
+        [
+            (s, d) in ordered
+            for s, d in zip(events.session[is_pair], events.dish[is_pair], strict=True)
+        ]
+    )
     rows = {
-        "users": events.user[shown][is_pair],
-        "dishes": events.dish[shown][is_pair],
-        "queries": events.query[shown][is_pair],
-        "hours": events.hour[shown][is_pair],
-        "positions": events.position[shown][is_pair],
-        "devices": events.device[shown][is_pair],
+        "users": events.user[is_pair],
+        "dishes": events.dish[is_pair],
+        "queries": events.query[is_pair],
+        "hours": events.hour[is_pair],
+        "positions": events.position[is_pair],
+        "devices": events.device[is_pair],
+        "since_order": since_last_order(events, is_pair),
     }
-    explained = world.order_probabilities(**rows, idiosyncratic=False).mean()
+    explained = world.order_probabilities(**rows, memorized=False).mean()
     assert is_pair.sum() > 80
     assert observed > 4 * explained
-    assert abs(observed - world.order_probabilities(**rows).mean()) < 0.05
+    assert abs(observed - world.order_probabilities(**rows).mean()) < 0.03
+
+
+def test_every_pair_is_shown_in_the_log(world, events):
+    shown = events.event_type == IMPRESSION
+    seen = set(zip(events.query[shown].tolist(), events.dish[shown].tolist(), strict=True))
+    assert len(world.truth.pairs) >= 3
+    assert set(world.truth.pairs) <= seen
+
+
+def test_organic_reorders_are_orders_of_favourites_without_impressions(world, events):
+    orders = events.event_type == ORDER
+    reorders = orders & (events.position < 0)
+    share = reorders.sum() / orders.sum()
+    assert 0.1 < share < 0.5
+    assert (events.query[reorders] == -1).all()
+    favourites = world.truth.favourites[events.user[reorders]]
+    assert (favourites == events.dish[reorders][:, None]).any(axis=1).all()
+    shown = events.event_type == IMPRESSION
+    clicked = events.event_type == CLICK
+    reorder_sessions = np.unique(events.session[reorders])
+    assert np.isin(reorder_sessions, events.session[shown]).all()  # the feed was on screen
+    assert not np.isin(reorder_sessions, events.session[clicked]).any()  # and left alone
+
+
+def test_a_favourite_just_reordered_waits_before_the_next_reorder(world, events):
+    reorders = (events.event_type == ORDER) & (events.position < 0)
+    key = events.user[reorders] * 100_000 + events.dish[reorders]
+    order = np.lexsort((events.time[reorders], key))
+    same = np.diff(key[order]) == 0
+    gaps = np.diff(events.time[reorders][order])[same] / 86400.0
+    assert len(gaps) > 50
+    # With no boredom, gaps between reorders of the same dish would often be under a day.
+    assert np.mean(gaps < 1.0) < 0.3
+
+
+def test_new_people_and_new_dishes_are_absent_from_the_log(world, events):
+    new_people = np.flatnonzero(world.people.new)
+    assert len(new_people) == round(0.1 * len(world.people))
+    assert not np.isin(events.user, new_people).any()
+    new_dishes = np.flatnonzero(world.truth.new_dish)
+    assert not np.isin(events.dish, new_dishes).any()
+    named = world.queries.target[events.query[events.event_type == SEARCH]]
+    assert not np.isin(named, new_dishes).any()
+
+
+def test_waves_keep_each_persons_sessions_in_time_order():
+    user = np.array([2, 0, 2, 1, 2, 0])
+    time = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    waves = session_waves(user, time)
+    assert [w.tolist() for w in waves] == [[0, 1, 3], [2, 5], [4]]
 
 
 def test_head_queries_are_searched_more_than_tail_queries(world, events):
@@ -121,8 +193,19 @@ def test_ratings_follow_the_truth(world, events):
     assert np.isnan(events.value[~rated]).all()
 
 
-CORE_MODULES = ("dishes", "taste", "queries", "truth", "logging_policy", "sessions", "world")
+CORE_MODULES = (
+    "dishes",
+    "taste",
+    "queries",
+    "truth",
+    "logging_policy",
+    "sessions",
+    "world",
+    "online",
+    "value_shares",
+)
 PURE_FOODAPP_MODULES = ("foodapp.simulation.", "foodapp.interactions.query_text")
+PURE_MODULES = ("recommender.text_match", "recommender.datasets.food")
 
 
 def imported_names(path):
@@ -147,3 +230,5 @@ def test_the_generative_core_imports_no_django():
             assert top not in ("django", "rest_framework", "celery"), f"{module}.py: {name}"
             if top == "foodapp":
                 assert name.startswith(PURE_FOODAPP_MODULES), f"{module}.py: {name}"
+            if top == "recommender":
+                assert name in PURE_MODULES, f"{module}.py: {name}"
