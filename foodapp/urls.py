@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("foodapp.catalog.urls")),
     path("", include("foodapp.census.urls")),
     path("", include("foodapp.serving.urls")),
+    path("", include("foodapp.recommendations.urls")),
 ]

@@ -52,6 +52,7 @@ LOCAL_APPS = [
     "foodapp.simulation",
     "foodapp.census",
     "foodapp.serving",
+    "foodapp.recommendations",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

@@ -52,6 +52,9 @@ class UnknownModelError(LookupError):
 
 
 _TRAINERS: dict[str, Trainer] = {}
+# A name for several models trained alike, e.g. "food" -> {"wide": "food_wide", ...}.
+_GROUPS: dict[str, dict[str, str]] = {}
+ALL_TYPES = "all"
 
 
 def register_trainer(trainer: Trainer) -> None:
@@ -80,3 +83,31 @@ def trainer_for(model_name: str) -> Trainer:
 def registered_model_names() -> list[str]:
     """Names of every trainable model, sorted."""
     return sorted(_TRAINERS)
+
+
+def register_group(name: str, members: Mapping[str, str]) -> None:
+    """Register a group name for models that differ by model type (model type -> model name)."""
+    _GROUPS[name] = dict(members)
+
+
+def group_members(name: str, model_type: str | None) -> list[str] | None:
+    """The model names a group stands for: all of them for None or "all", else the one of
+    `model_type`; None when `name` is not a group.
+
+    Raises:
+        UnknownModelError: the group has no model of that type.
+    """
+    members = _GROUPS.get(name)
+    if members is None:
+        return None
+    if model_type in (None, ALL_TYPES):
+        return list(members.values())
+    if model_type not in members:
+        known = ", ".join([*members, ALL_TYPES])
+        raise UnknownModelError(f"model_type: {name} has {known}, not {model_type!r}")
+    return [members[model_type]]
+
+
+def registered_group_names() -> list[str]:
+    """Names of every group, sorted."""
+    return sorted(_GROUPS)

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from foodapp.training import services
 from foodapp.training.foreground import train_in_foreground
-from foodapp.training.registry import registered_model_names
+from foodapp.training.models import ModelVersion
+from foodapp.training.registry import (
+    ALL_TYPES,
+    UnknownModelError,
+    group_members,
+    registered_group_names,
+    registered_model_names,
+)
 
 OPTION_TO_PARAM = {
     "model_type": "model_type",
@@ -22,8 +29,13 @@ class Command(BaseCommand):
     help = "Train a model (e.g. census) and register the exported version."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("model_name", help=f"one of: {', '.join(registered_model_names())}")
-        parser.add_argument("--model-type", choices=["wide", "deep", "wide_deep"])
+        names = [*registered_group_names(), *registered_model_names()]
+        parser.add_argument("model_name", help=f"one of: {', '.join(names)}")
+        parser.add_argument(
+            "--model-type",
+            choices=["wide", "deep", "wide_deep", ALL_TYPES],
+            help=f"for a group such as food, {ALL_TYPES!r} (the default) trains each of its models",
+        )
         parser.add_argument(
             "--epochs", type=int, help="maximum epochs (early stopping may end sooner)"
         )
@@ -39,10 +51,23 @@ class Command(BaseCommand):
             for option, param in OPTION_TO_PARAM.items()
             if options[option] is not None
         }
-        version = train_in_foreground(
-            model_name=options["model_name"], params=params, announce=self.stdout.write
+        try:
+            members = group_members(options["model_name"], options["model_type"])
+        except UnknownModelError as error:
+            raise CommandError(str(error)) from None
+        if members is None:
+            self.train_one(options["model_name"], params, activate=options["activate"])
+            return
+        params.pop("model_type", None)
+        for model_name in members:
+            self.train_one(model_name, params, activate=options["activate"])
+
+    def train_one(self, model_name: str, params: dict[str, Any], *, activate: bool) -> None:
+        """Train one model and print its version and metrics."""
+        version: ModelVersion = train_in_foreground(
+            model_name=model_name, params=params, announce=self.stdout.write
         )
-        if options["activate"] and version.state != version.State.ACTIVE:
+        if activate and version.state != version.State.ACTIVE:
             version = services.model_version_activate(version=version)
         metrics = ", ".join(
             f"{key} {value:.4f}"

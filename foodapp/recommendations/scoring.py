@@ -1,0 +1,126 @@
+"""Scoring candidates: the v1 naive score, or a learned model on the candidates' raw features.
+
+The model inputs are built column-wise: each dish column is a gather from the catalogue's
+precomputed arrays, the person, query and context are the same for every row, and only the
+query-dish relevance is computed per candidate. Position is 0: rank as if each dish were first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from foodapp.recommendations.catalogue import Catalogue
+from foodapp.recommendations.request import RankRequest
+from recommender.datasets.food import (
+    LIST_JOIN,
+    MODEL_INPUTS,
+    SERVING_POSITION,
+    relevance_columns,
+)
+
+if TYPE_CHECKING:
+    from recommender.serving import Predictor
+
+# v1: the logging policy's weights (foodapp.simulation.logging_policy), without noise.
+V1_TEXT_WEIGHT = 4.0
+V1_POPULARITY_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Scores of candidates, best not yet first; the logit parts when a model explained them."""
+
+    scores: np.ndarray
+    logits: np.ndarray | None = None
+    wide: np.ndarray | None = None
+    deep: np.ndarray | None = None
+    bias: np.ndarray | None = None
+    contributions: dict[str, np.ndarray] | None = None
+    text_match: np.ndarray | None = None
+
+
+def _full(value: object, count: int) -> np.ndarray:
+    """An object array repeating one string."""
+    array = np.empty(count, dtype=object)
+    array[:] = [value] * count
+    return array
+
+
+def model_inputs(
+    catalogue: Catalogue, positions: np.ndarray, request: RankRequest
+) -> dict[str, np.ndarray]:
+    """The raw model inputs of each candidate (one column per model input)."""
+    count = len(positions)
+    person = request.person
+    inputs: dict[str, np.ndarray] = {
+        name: values[positions] for name, values in catalogue.pool.columns.items()
+    }
+    inputs["dish_popularity"] = catalogue.popularity[positions]
+    match, overlap = relevance_columns([request.query] * count, positions, catalogue.pool)
+    inputs["text_match"], inputs["name_overlap"] = match, overlap
+    recent = LIST_JOIN.join(str(d) for d in person.recent)
+    for name, value in (
+        ("user_id", person.user_id),
+        ("user_diet", person.diet),
+        ("user_favourite_cuisines", person.favourite_cuisines),
+        ("user_area", person.area),
+        ("user_recent_dishes", recent),
+        ("query", request.query),
+        ("query_text", request.query),
+        ("device", request.device),
+    ):
+        inputs[name] = _full(value, count)
+    for name, number in (
+        ("position", SERVING_POSITION),
+        ("hour", request.hour),
+        ("weekday", request.weekday),
+    ):
+        inputs[name] = np.full(count, number, dtype=np.int64)
+    return {name: inputs[name] for name in MODEL_INPUTS}
+
+
+def naive_scores(catalogue: Catalogue, positions: np.ndarray, request: RankRequest) -> Scores:
+    """v1: character matching of the query, then popularity (the feed: popularity only)."""
+    match, _ = relevance_columns([request.query] * len(positions), positions, catalogue.pool)
+    popularity = np.log1p(catalogue.popularity[positions])
+    top = float(np.log1p(catalogue.popularity.max())) if len(catalogue) else 0.0
+    scaled = popularity / top if top > 0 else popularity
+    scores = V1_TEXT_WEIGHT * match + V1_POPULARITY_WEIGHT * scaled
+    return Scores(scores=np.asarray(scores, dtype=np.float64), text_match=match)
+
+
+def model_scores(
+    predictor: Predictor,
+    catalogue: Catalogue,
+    positions: np.ndarray,
+    request: RankRequest,
+    *,
+    explain: bool,
+) -> Scores:
+    """A learned ranker: the probability of an order, with the logit's parts when explaining."""
+    inputs = model_inputs(catalogue, positions, request)
+    if not explain:
+        logits = np.asarray(predictor.logits_arrays(inputs), dtype=np.float64).reshape(-1)
+        return Scores(scores=_sigmoid(logits), logits=logits, text_match=inputs["text_match"])
+    parts = predictor.explain_arrays(inputs)
+    logits = np.asarray(parts["logits"], dtype=np.float64).reshape(-1)
+    return Scores(
+        scores=_sigmoid(logits),
+        logits=logits,
+        wide=np.asarray(parts["wide_logit"], dtype=np.float64).reshape(-1),
+        deep=np.asarray(parts["deep_logit"], dtype=np.float64).reshape(-1),
+        bias=np.asarray(parts["wide_bias"], dtype=np.float64).reshape(-1),
+        contributions={
+            name: np.asarray(values, dtype=np.float64).reshape(-1)
+            for name, values in parts["contributions"].items()
+        },
+        text_match=inputs["text_match"],
+    )
+
+
+def _sigmoid(logits: np.ndarray) -> np.ndarray:
+    """The logistic function."""
+    return np.asarray(1.0 / (1.0 + np.exp(-logits)))

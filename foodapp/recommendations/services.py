@@ -1,0 +1,86 @@
+"""Writes of the recommendation service: log what was shown, with the ranker and version."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from foodapp.interactions.models import EventType
+from foodapp.interactions.services import EventInput, events_record_bulk
+from foodapp.recommendations.engine import Ranking
+from foodapp.recommendations.models import Evaluation
+from foodapp.training.models import ModelVersion
+
+
+def impressions_record(
+    *,
+    user_id: int,
+    ranking: Ranking,
+    query: str = "",
+    session_id: str = "",
+    device: str = "",
+    occurred_at: datetime | None = None,
+) -> int:
+    """Log one impression per suggestion shown, with its position, ranker and model version.
+
+    Args:
+        user_id: who saw them.
+        ranking: what was shown (from recommendations_for or dishes_similar).
+        query: the query typed ("" for the feed).
+        session_id: the app session.
+        device: the device.
+        occurred_at: when (default now).
+
+    Returns:
+        How many impressions were stored.
+    """
+    moment = occurred_at or timezone.now()
+    version = f"{ranking.model_name}:{ranking.version}" if ranking.version is not None else None
+    events = [
+        EventInput(
+            user_id=user_id,
+            event_type=EventType.IMPRESSION,
+            occurred_at=moment,
+            dish_id=suggestion.dish_id,
+            session_id=session_id,
+            query=query,
+            position=suggestion.rank - 1,
+            model_version=version,
+            ranker=ranking.ranker,
+            device=device,
+        )
+        for suggestion in ranking.suggestions
+    ]
+    return events_record_bulk(events=events) if events else 0
+
+
+def evaluation_store(*, result: Mapping[str, Any]) -> Evaluation:
+    """Store an evaluation and write its summary into each evaluated version's metadata.
+
+    Args:
+        result: the JSON object of foodapp.recommendations.evaluation.evaluation_run.
+
+    Returns:
+        The stored evaluation (what the storyline page shows).
+    """
+    versions: Mapping[str, str] = result.get("versions", {})
+    summary = {"rankers": result.get("rankers", {}), "setup": result.get("setup", {})}
+    with transaction.atomic():
+        evaluation = Evaluation.objects.create(
+            versions=dict(versions), result=dict(result), seconds=float(result.get("seconds", 0))
+        )
+        for label in versions.values():
+            model_name, _, number = label.rpartition(":")
+            row = (
+                ModelVersion.objects.select_for_update()
+                .filter(model_name=model_name, version=int(number))
+                .first()
+            )
+            if row is not None:
+                row.metadata = {**row.metadata, "evaluation": {"id": evaluation.pk, **summary}}
+                row.save(update_fields=["metadata"])
+    return evaluation

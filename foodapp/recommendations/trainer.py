@@ -1,0 +1,54 @@
+"""The food models, one per learned ranker, registered with the training app.
+
+"food_wide" (v2), "food_deep" (v3) and "food_wide_deep" (v4) train from the same examples of the
+interaction log, each into a model of its own, so all three can be served side by side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from foodapp.training.registry import ExportedVersion, Trainer, TrainingRequest
+from recommender.datasets.food import MODEL_NAMES
+
+FOOD_GROUP = "food"
+
+
+def _train(model_type: str) -> Callable[[TrainingRequest], ExportedVersion]:
+    """The training function of one food model type."""
+
+    def train(request: TrainingRequest) -> ExportedVersion:
+        from foodapp.recommendations.training_data import food_data_load
+        from recommender.datasets import food
+
+        params = request.params
+        seed = int(params.get("seed", 42))
+        data = food_data_load(seed=seed, max_rows=params.get("max_rows"))
+        return food.train_and_export(
+            models_dir=request.models_dir,
+            model_type=model_type,
+            train=data.train,
+            validation=data.validation,
+            test=data.test,
+            pool=data.pool,
+            epochs=params.get("epochs"),
+            seed=seed,
+            data_summary={"dataset": "interaction log", **data.summary()},
+            progress=request.progress,
+            log_dir=request.log_dir,
+        )
+
+    return train
+
+
+FOOD_TRAINERS: tuple[Trainer, ...] = tuple(
+    Trainer(
+        model_name=name,
+        train=_train(model_type),
+        description=f"Food recommender, {model_type.replace('_', ' & ')}: P(order | person, "
+        "query, dish, context) from the interaction log.",
+        model_types=(model_type,),
+        default_params={"model_type": model_type},
+    )
+    for model_type, name in MODEL_NAMES.items()
+)

@@ -1,0 +1,127 @@
+"""The food models' data: example columns of each time split, and the dishes to sample from."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+import numpy as np
+from django.db.models import Count, Max
+
+from foodapp.catalog.models import Dish
+from foodapp.interactions.example_features import dish_features_by_id
+from foodapp.interactions.models import Event, EventType
+from foodapp.interactions.training_examples import training_examples_iter, training_split_cutoffs
+from recommender.datasets.food import (
+    LABEL,
+    Columns,
+    DishPool,
+    columns_length,
+    dish_pool_build,
+    examples_to_columns,
+)
+
+EVALUATION_NEGATIVES = 9  # sampled negatives per unshown positive in validation and test
+
+
+@dataclass(frozen=True)
+class FoodData:
+    """Example columns of the three splits and the negative-sampling pool."""
+
+    train: Columns
+    validation: Columns
+    test: Columns
+    pool: DishPool
+
+    def summary(self) -> dict[str, Any]:
+        """Rows and positive rate of each split."""
+        return {
+            name: {
+                "rows": columns_length(split),
+                "positive_rate": float(np.mean(split[LABEL])) if columns_length(split) else 0.0,
+            }
+            for name, split in (
+                ("train", self.train),
+                ("validation", self.validation),
+                ("test", self.test),
+            )
+        }
+
+
+def dish_pool(*, item_prefix: str | None = None) -> DishPool:
+    """Every dish (or those whose external id has the prefix) with its order times."""
+    features = dish_features_by_id()
+    if item_prefix:
+        kept = set(
+            Dish.objects.filter(external_id__startswith=item_prefix).values_list("id", flat=True)
+        )
+        features = {d: v for d, v in features.items() if d in kept}
+    times: dict[int, list[float]] = {d: [] for d in features}
+    orders = Event.objects.filter(event_type=EventType.ORDER, dish__isnull=False)
+    for dish_id, moment in orders.values_list("dish_id", "occurred_at").iterator(chunk_size=5000):
+        if dish_id in times:
+            times[dish_id].append(moment.timestamp())
+    return dish_pool_build(features, times)[1]
+
+
+def _split(split: str, limit: int | None, **options: Any) -> Columns:
+    """One split's example columns (at most `limit` examples)."""
+    examples = training_examples_iter(split=split, **options)  # type: ignore[arg-type]
+    return examples_to_columns(islice(examples, limit) if limit else examples)
+
+
+def food_data_load(
+    *, seed: int = 0, max_rows: int | None = None, item_prefix: str | None = None
+) -> FoodData:
+    """Read the interaction log into the three splits (train: no sampled negatives, they are
+    drawn afresh each epoch; validation and test: a fixed, seeded set).
+
+    Args:
+        seed: seeds the fixed negatives of validation and test.
+        max_rows: at most this many examples per split (quick runs and tests).
+        item_prefix: only dishes whose external id starts with it (e.g. "uci-").
+
+    Returns:
+        The splits and the dish pool.
+    """
+    key = (_log_stamp(), seed, max_rows, item_prefix)
+    with _LOCK:
+        cached = _CACHE.get("data")
+        if cached is not None and cached[0] == key:
+            return cached[1]
+    cutoffs = training_split_cutoffs(item_prefix=item_prefix)
+    common: dict[str, Any] = {"cutoffs": cutoffs, "item_prefix": item_prefix, "seed": seed}
+    if cutoffs is None:
+        empty = examples_to_columns([])
+        data = FoodData(empty, empty, empty, dish_pool(item_prefix=item_prefix))
+    else:
+        data = FoodData(
+            train=_split("train", max_rows, negatives_per_positive=0, **common),
+            validation=_split(
+                "validation", max_rows, negatives_per_positive=EVALUATION_NEGATIVES, **common
+            ),
+            test=_split("test", max_rows, negatives_per_positive=EVALUATION_NEGATIVES, **common),
+            pool=dish_pool(item_prefix=item_prefix),
+        )
+    with _LOCK:
+        _CACHE["data"] = (key, data)
+    return data
+
+
+def _log_stamp() -> tuple[int, int]:
+    """What changes when events are added: their count and largest id."""
+    found = Event.objects.aggregate(count=Count("id"), last=Max("id"))
+    return int(found["count"] or 0), int(found["last"] or 0)
+
+
+# The last data read, so that training the three food models in one process reads the log once.
+_LOCK = threading.Lock()
+_CACHE: dict[str, tuple[tuple[Any, ...], FoodData]] = {}
+
+
+def food_data_cache_clear() -> None:
+    """Forget the cached data (tests)."""
+    with _LOCK:
+        _CACHE.clear()
