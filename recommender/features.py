@@ -26,6 +26,7 @@ MISSING_STRING = ""
 # every value then falls into the out-of-vocabulary bucket, as an unseen value would.
 EMPTY_VOCABULARY: tuple[Any, ...] = ("[none]",)
 EMPTY_INTEGER_VOCABULARY: tuple[int, ...] = (-(2**62),)
+INTEGER_OOV_TOKEN = -1
 
 
 @dataclass(frozen=True)
@@ -415,8 +416,10 @@ def adapt_features(spec: FeatureSpec, columns: Columns) -> AdaptedSpec:
             )
             stats[feature.name] = FeatureStats(vocabulary=vocabulary)
         elif isinstance(feature, IntegerCategoricalFeature):
+            # IntegerLookup reserves -1 as its out-of-vocabulary token: -1 stays out of the
+            # vocabulary (it maps to the OOV bucket), so "no value" (-1) is one bucket.
             vocabulary = feature.vocabulary or _vocabulary(
-                (int(v) for v in np.asarray(raw, dtype=np.int64)),
+                (int(v) for v in np.asarray(raw, dtype=np.int64) if v != INTEGER_OOV_TOKEN),
                 min_count=feature.min_count,
                 max_tokens=feature.max_tokens,
                 empty=EMPTY_INTEGER_VOCABULARY,

@@ -10,7 +10,7 @@ and the numbers are reported whatever they show.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
@@ -23,6 +23,7 @@ from foodapp.interactions.models import Event, EventType
 from foodapp.interactions.training_examples import SplitCutoffs, training_examples_iter
 from foodapp.interactions.uci_files import UCI_MIN_POSITIVE_RATING, UCI_PREFIX
 from foodapp.recommendations.catalogue import Catalogue, catalogue_build
+from foodapp.recommendations.rankers import LEARNED_RANKERS, RANKERS
 from foodapp.recommendations.request import Person, RankRequest
 from foodapp.recommendations.scoring import model_inputs
 from foodapp.recommendations.training_data import dish_pool
@@ -116,9 +117,19 @@ def _summary(found: HoldoutRanking, best_baseline: HoldoutRanking | None) -> dic
 
 
 def real_logs_evaluate(
-    *, progress: Callable[[str], None] | None = None, seed: int = 42
+    *,
+    progress: Callable[[str], None] | None = None,
+    seed: int = 42,
+    settings: FoodTraining = UCI_TRAINING,
+    rankers: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Per-person held-out nDCG@10 and recall@10 on the UCI ratings: models and baselines.
+
+    Args:
+        progress: called with a line of text as each model finishes.
+        seed: seeds the models and the validation negatives.
+        settings: training settings of the food models.
+        rankers: ranker key -> model type to train (default v2, v3 and v4).
 
     Returns:
         {"available": bool, "reason"?, "ratings", "people", "rankers": {"popularity": {...},
@@ -178,7 +189,7 @@ def real_logs_evaluate(
     from recommender.datasets import food
     from recommender.serving import load_predictor
 
-    rankers = {"v2": "wide", "v3": "deep", "v4": "wide_deep"}
+    rankers = rankers or {key: str(RANKERS[key].model_type) for key in LEARNED_RANKERS}
     with tempfile.TemporaryDirectory(prefix="uci-models-") as store:
         for key, model_type in rankers.items():
             exported = food.train_and_export(
@@ -189,7 +200,7 @@ def real_logs_evaluate(
                 test=validation,
                 pool=pool,
                 seed=seed,
-                settings=UCI_TRAINING,
+                settings=settings,
                 name=f"uci_{MODEL_NAMES[model_type]}",
             )
             predictor = load_predictor(Path(store), exported.name)

@@ -78,3 +78,31 @@ def test_adapted_spec_round_trips_through_a_dict():
 def test_missing_training_column_is_named():
     with pytest.raises(FeatureSpecError, match="'color'"):
         adapt_features(TINY_SPEC, {"x": np.zeros(3), "z": np.zeros(3)})
+
+
+def test_vocabularies_left_empty_by_training_data_get_a_placeholder():
+    from recommender.features import (
+        EMPTY_INTEGER_VOCABULARY,
+        EMPTY_VOCABULARY,
+        IntegerCategoricalFeature,
+        MultiCategoricalFeature,
+    )
+
+    spec = FeatureSpec(
+        features=(MultiCategoricalFeature("tags"), IntegerCategoricalFeature("position")),
+        label="label",
+    )
+    # No tags at all, and only the "no position" value -1 (IntegerLookup's own OOV token).
+    adapted = adapt_features(
+        spec, {"tags": np.array(["", ""], dtype=object), "position": np.array([-1, -1])}
+    )
+    assert adapted.stats["tags"].vocabulary == EMPTY_VOCABULARY
+    assert adapted.stats["position"].vocabulary == EMPTY_INTEGER_VOCABULARY
+    mixed = adapt_features(
+        spec, {"tags": np.array(["a", ""], dtype=object), "position": np.array([-1, 3])}
+    )
+    assert mixed.stats["position"].vocabulary == (3,)
+    from recommender.model import ModelConfig, build_model
+
+    model = build_model(adapted, ModelConfig(model_type="wide_deep", hidden_units=(4,)))
+    assert model.count_params() > 0
