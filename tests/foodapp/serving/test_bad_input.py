@@ -1,0 +1,113 @@
+"""Bodies an attacker would send to the TensorFlow Serving API: each a JSON 4xx, never a 500."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from foodapp.census.examples import STORY_EXAMPLES
+from foodapp.training.models import ModelVersion
+
+PREDICT = "/v1/models/census:predict"
+DEEP = 1000
+
+
+def post_raw(client: Client, body: str | bytes, path: str = PREDICT) -> Any:
+    return client.post(path, data=body, content_type="application/json")
+
+
+def error_of(response: Any) -> str:
+    """The error message of a JSON error body (which must be valid UTF-8 JSON)."""
+    assert response["Content-Type"] == "application/json", response.content[:200]
+    body = json.loads(response.content.decode("utf-8"))
+    assert set(body) == {"error"}
+    return str(body["error"])
+
+
+def nested_list(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def nested_object(depth: int) -> str:
+    return '{"a": ' * depth + "1" + "}" * depth
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body",
+    [
+        nested_list(DEEP),
+        nested_object(DEEP),
+        '{"instances": ' + nested_list(DEEP) + "}",
+        '{"instances": [' + json.dumps(STORY_EXAMPLES[0])[:-1] + ', "age": '
+        + nested_list(DEEP) + "}]}",
+        '{"inputs": {"age": [' + nested_object(DEEP) + "]}}",
+        '{"signature_name": ' + nested_list(DEEP) + "}",
+        # Deep, but not deep enough for the parser to give up: the limit still holds.
+        '{"instances": [' + nested_list(200) + "]}",
+    ],
+    ids=["list", "object", "instances", "value", "inputs", "other-key", "200-levels"],
+)  # fmt: skip
+def test_json_nested_too_deeply_answers_400(
+    client: Client, census_version: ModelVersion, body: str
+) -> None:
+    response = post_raw(client, body)
+    assert response.status_code == 400
+    assert "nested too deeply" in error_of(response)
+
+
+@pytest.mark.django_db
+def test_the_usual_nesting_still_predicts(client: Client, census_version: ModelVersion) -> None:
+    columns = {key: [e[key] for e in STORY_EXAMPLES] for key in STORY_EXAMPLES[0]}
+    assert post_raw(client, json.dumps({"inputs": columns})).status_code == 200
+    assert post_raw(client, json.dumps({"instances": list(STORY_EXAMPLES)})).status_code == 200
+
+
+LONE = "\ud800"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [False, True], ids=["debug-off", "debug-on"])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"instances": [{**STORY_EXAMPLES[0], "workclass": LONE}]}, "instances[0].workclass"),
+        ({"instances": [{**STORY_EXAMPLES[0], "occupation": f"Cook{LONE}"}]},
+         "instances[0].occupation"),
+        ({"instances": [{**STORY_EXAMPLES[0], LONE: 1}]}, "instances[0]"),
+        ({"inputs": {**{k: [v] for k, v in STORY_EXAMPLES[0].items()}, "race": [" White", LONE]}},
+         "inputs.race[1]"),
+        ({"inputs": {LONE: [1]}}, "inputs"),
+        ({"inputs": {f"age{LONE}": [1]}}, "inputs"),
+        ({"signature_name": LONE, "instances": [STORY_EXAMPLES[0]]}, "signature_name"),
+    ],
+    ids=["value", "inside-a-value", "instance-key", "column-value", "inputs-key",
+         "inputs-key-suffix", "signature"],
+)  # fmt: skip
+def test_a_lone_surrogate_answers_400_naming_the_field(
+    client: Client,
+    census_version: ModelVersion,
+    settings: Any,
+    debug: bool,
+    body: dict[str, Any],
+    field: str,
+) -> None:
+    settings.DEBUG = debug
+    raw = json.dumps(body)  # ensure_ascii: the surrogate travels as the escape \ud800
+    assert "\\ud800" in raw
+    response = post_raw(client, raw)
+    assert response.status_code == 400
+    message = error_of(response)
+    assert message.startswith(f"{field}:"), message
+    assert "surrogate" in message
+    message.encode("utf-8")  # nothing unencodable is echoed back
+
+
+@pytest.mark.django_db
+def test_a_surrogate_pair_is_ordinary_text(client: Client, census_version: ModelVersion) -> None:
+    person = {**STORY_EXAMPLES[0], "native_country": "\U0001f600land"}
+    response = post_raw(client, json.dumps({"instances": [person]}))
+    assert response.status_code == 200, response.content
