@@ -2,12 +2,46 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
 
 from foodapp.training import services
 from foodapp.training.models import ModelVersion, TrainingRun
+
+RETRAIN_PERMISSION = "training.retrain_model"
+ACTIVATE_PERMISSION = "training.activate_modelversion"
+
+
+class ActionPermissionsMixin:
+    """Answer 403 when a POST names an action the user lacks a permission for.
+
+    Django's admin hides such actions and ignores them when posted, answering a redirect; an
+    action that changes what is trained or served is refused plainly instead.
+    """
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if request.method == "POST":
+            for name in request.POST.getlist("action"):
+                action = getattr(self, name, None) if name in (self.actions or ()) else None  # type: ignore[attr-defined]
+                for permission in getattr(action, "allowed_permissions", ()):
+                    if not getattr(self, f"has_{permission}_permission")(request):
+                        raise PermissionDenied
+        return super().changelist_view(request, extra_context)  # type: ignore[misc]
+
+
+def _run_link(run: TrainingRun) -> str:
+    """A link to a run's admin page."""
+    return format_html(
+        '<a href="{}">{}</a>', reverse("admin:training_trainingrun_change", args=[run.pk]), run
+    )
 
 
 @admin.register(TrainingRun)
@@ -41,7 +75,7 @@ class TrainingRunAdmin(admin.ModelAdmin[TrainingRun]):
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(admin.ModelAdmin[ModelVersion]):
+class ModelVersionAdmin(ActionPermissionsMixin, admin.ModelAdmin[ModelVersion]):
     list_display = ("model_name", "version", "model_type", "state", "created_at", "activated_at")
     list_filter = ("model_name", "state", "model_type")
     readonly_fields = (
@@ -60,7 +94,13 @@ class ModelVersionAdmin(admin.ModelAdmin[ModelVersion]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description="Activate (serve) the selected version")
+    def has_retrain_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(RETRAIN_PERMISSION)
+
+    def has_activate_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(ACTIVATE_PERMISSION)
+
+    @admin.action(description="Activate (serve) the selected version", permissions=["activate"])
     def activate_selected(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
         if queryset.count() != 1:
             self.message_user(request, "Select exactly one version to activate.", messages.ERROR)
@@ -73,11 +113,23 @@ class ModelVersionAdmin(admin.ModelAdmin[ModelVersion]):
             return
         self.message_user(request, f"{version} is now served.", messages.SUCCESS)
 
-    @admin.action(description="Retrain: queue a new run with the same model type")
+    @admin.action(
+        description="Retrain: queue a new run with the same model type", permissions=["retrain"]
+    )
     def retrain_selected(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
         for version in queryset:
             params = {"model_type": version.model_type} if version.model_type else {}
-            run = services.training_run_start(
-                model_name=version.model_name, params=params, requested_by=request.user
-            )
-            self.message_user(request, f"Queued {run}.", messages.SUCCESS)
+            try:
+                run = services.training_run_start(
+                    model_name=version.model_name, params=params, requested_by=request.user
+                )
+            except services.TrainingRunAlreadyOpenError as error:
+                text = f"{version.model_name} is already running: "
+                self.message_user(
+                    request, format_html("{}{}", text, _run_link(error.run)), messages.WARNING
+                )
+                continue
+            if run.state == TrainingRun.State.FAILED:
+                self.message_user(request, f"{run}: {run.error}", messages.ERROR)
+                continue
+            self.message_user(request, format_html("Queued {}.", _run_link(run)), messages.SUCCESS)

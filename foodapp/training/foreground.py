@@ -28,11 +28,12 @@ def train_in_foreground(
         The registered version (active when it is the model's first).
 
     Raises:
-        CommandError: bad name or parameters (naming the field), or a failed run.
+        CommandError: bad name or parameters (naming the field), the model is already running,
+            or a failed run.
     """
     try:
         run = services.training_run_create(model_name=model_name, params=params or {})
-    except (UnknownModelError, InvalidParamsError) as error:
+    except (UnknownModelError, InvalidParamsError, services.TrainingRunAlreadyOpenError) as error:
         raise CommandError(str(error.args[0] if error.args else error)) from None
     if announce is not None:
         announce(f"Training {model_name} (run #{run.pk}, {run.params})")

@@ -5,6 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+# The states of a run still in progress: a model has at most one run in them at a time (a
+# partial unique index on TrainingRun), so five clicks on "Retrain" make one run.
+OPEN_STATES = ("queued", "running")
+
 
 class ModelVersion(models.Model):
     """One exported version of a named model, as a folder under MODELS_DIR/<name>/<version>/."""
@@ -26,6 +30,7 @@ class ModelVersion(models.Model):
 
     class Meta:
         ordering = ["model_name", "-version"]
+        permissions = [("activate_modelversion", "Can activate (serve) a model version")]
         constraints = [
             models.UniqueConstraint(
                 fields=["model_name", "version"], name="training_unique_model_version"
@@ -70,6 +75,14 @@ class TrainingRun(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("retrain_model", "Can retrain a model (queue a training run)")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model_name"],
+                condition=models.Q(state__in=OPEN_STATES),
+                name="training_one_open_run_per_model",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.model_name} run #{self.pk} ({self.state})"

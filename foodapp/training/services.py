@@ -12,10 +12,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from foodapp.training.models import ModelVersion, TrainingRun
+from foodapp.training.models import OPEN_STATES, ModelVersion, TrainingRun
 from foodapp.training.params import clean_params
 from foodapp.training.registry import (
     ExportedVersion,
@@ -28,6 +28,20 @@ logger = logging.getLogger(__name__)
 
 VERSION_FOLDER_MISSING = "version folder {path} does not exist; retrain instead"
 PROGRESS_SAVE_INTERVAL_SECONDS = 1.0
+RUN_ALREADY_OPEN = "{model} is already running: run #{run_id} is {state}; wait for it or cancel it"
+RUN_NOT_SENT = (
+    "not sent: could not reach the training queue ({error}); start it again when the broker is back"
+)
+
+
+class TrainingRunAlreadyOpenError(RuntimeError):
+    """The model already has a queued or running run (`run`); a second one is refused."""
+
+    def __init__(self, run: TrainingRun) -> None:
+        super().__init__(
+            RUN_ALREADY_OPEN.format(model=run.model_name, run_id=run.pk, state=run.state)
+        )
+        self.run = run
 
 
 def training_run_create(
@@ -49,14 +63,23 @@ def training_run_create(
     Raises:
         UnknownModelError: no trainer for `model_name`.
         InvalidParamsError: a parameter is unusable (the message names it).
+        TrainingRunAlreadyOpenError: the model has a queued or running run already (the
+            database refuses a second one; the error carries the open run).
     """
     trainer = trainer_for(model_name)
     cleaned = clean_params(trainer=trainer, params=params or {})
-    return TrainingRun.objects.create(
-        model_name=model_name,
-        params=cleaned,
-        requested_by_id=requested_by.pk if requested_by and requested_by.pk else None,
-    )
+    try:
+        with transaction.atomic():
+            return TrainingRun.objects.create(
+                model_name=model_name,
+                params=cleaned,
+                requested_by_id=requested_by.pk if requested_by and requested_by.pk else None,
+            )
+    except IntegrityError:
+        open_run = TrainingRun.objects.filter(model_name=model_name, state__in=OPEN_STATES).first()
+        if open_run is None:
+            raise
+        raise TrainingRunAlreadyOpenError(open_run) from None
 
 
 def training_run_start(
@@ -65,13 +88,34 @@ def training_run_start(
     params: Mapping[str, Any] | None = None,
     requested_by: AbstractBaseUser | AnonymousUser | None = None,
 ) -> TrainingRun:
-    """Create a run and send it to the training queue once the transaction commits."""
-    from foodapp.training.tasks import train_model
+    """Create a run and send it to the training queue once the transaction commits.
 
+    When the broker cannot be reached, the run is marked failed with RUN_NOT_SENT (so it blocks
+    no later trigger) and returned in that state instead of raising.
+
+    Raises:
+        TrainingRunAlreadyOpenError: see `training_run_create`.
+    """
     with transaction.atomic():
         run = training_run_create(model_name=model_name, params=params, requested_by=requested_by)
-        transaction.on_commit(lambda: train_model.apply_async(kwargs={"run_id": run.pk}))
+        transaction.on_commit(lambda: _send(run.pk))
+    run.refresh_from_db()
     return run
+
+
+def _send(run_id: int) -> None:
+    """Send a run to the training queue; if the broker is down, fail the run saying so."""
+    from foodapp.training.tasks import train_model
+
+    try:
+        train_model.apply_async(kwargs={"run_id": run_id})
+    except Exception as error:  # kombu's OperationalError, or the transport's own error
+        logger.exception("training run not sent", extra={"run_id": run_id})
+        TrainingRun.objects.filter(pk=run_id, state=TrainingRun.State.QUEUED).update(
+            state=TrainingRun.State.FAILED,
+            error=RUN_NOT_SENT.format(error=error),
+            finished_at=timezone.now(),
+        )
 
 
 def _claim(run_id: int, task_id: str) -> bool:

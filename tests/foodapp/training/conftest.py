@@ -54,3 +54,31 @@ def toy_trainer(models_dir: Path) -> Iterator[Trainer]:
     register_trainer(trainer)
     yield trainer
     unregister_trainer(TOY_MODEL)
+
+
+DEAD_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refused
+
+
+def _reset_broker_pools() -> None:
+    """Forget the app's cached pools so the next send looks them up for the current broker URL.
+
+    They are not closed: kombu keeps one pool per URL process-wide and would hand it out again.
+    """
+    from foodapp.celery import app
+
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def broker_down(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The Celery app sends to a Redis that is down (a real connection refused, not a mock)."""
+    from foodapp.celery import app
+
+    # broker_write_url first: read after broker_url it would already be the dead URL.
+    monkeypatch.setattr(app.conf, "broker_write_url", None)
+    monkeypatch.setattr(app.conf, "broker_url", DEAD_BROKER_URL)
+    _reset_broker_pools()
+    yield
+    monkeypatch.undo()
+    _reset_broker_pools()

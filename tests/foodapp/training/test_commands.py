@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from foodapp.training.models import ModelVersion, TrainingRun
 from foodapp.training.registry import Trainer
+from tests.foodapp.training.factories import TrainingRunFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +63,9 @@ def test_bootstrap_prints_a_generated_password_when_none_is_given(
     call_command("bootstrap", "--skip-training", stdout=out)
     printed = out.getvalue().split("with password '")[1].split("'")[0]
     assert get_user_model().objects.get(username="admin").check_password(printed)
+
+
+def test_train_command_says_when_the_model_is_already_running(toy_trainer: Trainer) -> None:
+    open_run = TrainingRunFactory(model_name="toy")
+    with pytest.raises(CommandError, match=f"already running: run #{open_run.pk} is queued"):
+        call_command("train", "toy", stdout=io.StringIO(), stderr=io.StringIO())

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from foodapp.training import services
@@ -104,7 +106,9 @@ def test_stale_running_runs_are_failed(toy_trainer: Trainer) -> None:
     stale = TrainingRunFactory(
         state=TrainingRun.State.RUNNING, started_at=timezone.now() - timedelta(days=1)
     )
-    fresh = TrainingRunFactory(state=TrainingRun.State.RUNNING, started_at=timezone.now())
+    fresh = TrainingRunFactory(
+        model_name="other", state=TrainingRun.State.RUNNING, started_at=timezone.now()
+    )
     assert services.training_runs_fail_stale() == 1
     stale.refresh_from_db()
     fresh.refresh_from_db()
@@ -144,3 +148,66 @@ def test_metrics_with_plot_points_are_stored_as_json(toy_trainer: Trainer) -> No
         "calibration": [{"count": 3}],
         "curve": [1.0, 2.0],
     }
+
+
+def test_one_open_run_per_model_is_enforced_by_the_database(toy_trainer: Trainer) -> None:
+    TrainingRunFactory(state=TrainingRun.State.SUCCEEDED)
+    TrainingRunFactory(state=TrainingRun.State.FAILED)
+    TrainingRunFactory(state=TrainingRun.State.QUEUED)
+    TrainingRunFactory(model_name="other", state=TrainingRun.State.RUNNING)
+    for state in (TrainingRun.State.QUEUED, TrainingRun.State.RUNNING):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            TrainingRun.objects.create(model_name="toy", state=state)
+    assert TrainingRun.objects.filter(model_name="toy").count() == 3
+
+
+def test_a_second_start_answers_already_running_with_the_open_run(
+    toy_trainer: Trainer, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        first = services.training_run_start(model_name="toy")
+        with pytest.raises(services.TrainingRunAlreadyOpenError, match="already running") as caught:
+            services.training_run_start(model_name="toy", params={"epochs": 3})
+    assert caught.value.run == first
+    assert len(callbacks) == 1
+    assert TrainingRun.objects.get() == first
+
+
+@pytest.mark.django_db(transaction=True)
+def test_five_simultaneous_starts_make_one_run(toy_trainer: Trainer, monkeypatch) -> None:
+    from foodapp.training import tasks
+
+    sent: list[int] = []
+    monkeypatch.setattr(tasks.train_model, "apply_async", lambda kwargs: sent.append(kwargs))
+    barrier = threading.Barrier(5)
+    outcomes: list[str] = []
+
+    def trigger() -> None:
+        try:
+            barrier.wait()
+            services.training_run_start(model_name="toy")
+            outcomes.append("queued")
+        except services.TrainingRunAlreadyOpenError as error:
+            outcomes.append(f"refused: {error.run.pk}")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=trigger) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    run = TrainingRun.objects.get()
+    assert sorted(outcomes) == ["queued", *[f"refused: {run.pk}"] * 4]
+    assert len(sent) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_start_with_the_broker_down_marks_the_run_not_sent(
+    toy_trainer: Trainer, broker_down: None
+) -> None:
+    run = services.training_run_start(model_name="toy")
+    assert run.state == TrainingRun.State.FAILED
+    assert run.error.startswith("not sent: could not reach the training queue")
+    assert "Connection refused" in run.error
+    assert services.training_run_create(model_name="toy").state == TrainingRun.State.QUEUED
