@@ -2,6 +2,7 @@
 
 from django.urls import re_path
 
+from foodapp.core.api_errors import api_not_found
 from foodapp.serving import api
 
 NAME = r"(?P<model_name>[A-Za-z0-9_-]+)"
@@ -17,4 +18,6 @@ urlpatterns = [
         name="serving-metadata",
     ),
     re_path(rf"^v1/models/{NAME}{VERSION}$", api.ModelStatusView.as_view(), name="serving-status"),
+    # Anything else under /v1/ is a JSON 404 too, not the site's HTML page.
+    re_path(r"^v1/", api_not_found, name="serving-not-found"),
 ]

@@ -111,3 +111,52 @@ def test_a_surrogate_pair_is_ordinary_text(client: Client, census_version: Model
     person = {**STORY_EXAMPLES[0], "native_country": "\U0001f600land"}
     response = post_raw(client, json.dumps({"instances": [person]}))
     assert response.status_code == 200, response.content
+
+
+@pytest.mark.django_db
+def test_a_body_over_the_upload_limit_answers_json_413(
+    client: Client, census_version: ModelVersion, settings: Any
+) -> None:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert limit == 2_621_440  # Django's 2.5 MB
+    body = json.dumps({"instances": [STORY_EXAMPLES[0]], "padding": "x" * limit})
+    response = post_raw(client, body)
+    assert response.status_code == 413
+    assert "larger than" in error_of(response)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("get", "/v1/nothing-here", 404),
+        ("get", "/v1/models/census:explain", 404),
+        ("post", "/v1/models/no-such-model/versions/1/metadata/extra", 404),
+        ("delete", PREDICT, 405),
+        ("get", PREDICT, 405),
+    ],
+)
+def test_other_errors_under_v1_are_json(
+    census_version: ModelVersion, method: str, path: str, status: int
+) -> None:
+    client = Client(enforce_csrf_checks=True)  # as a real caller: no CSRF token
+    response = getattr(client, method)(path)
+    assert response.status_code == status
+    assert error_of(response)
+
+
+@pytest.mark.django_db
+def test_an_unexpected_failure_answers_json_500(
+    client: Client, census_version: ModelVersion, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from foodapp.serving import api
+
+    def broken(**_: Any) -> Any:
+        raise RuntimeError("secret internals at /srv/models")
+
+    monkeypatch.setattr(api, "predictor_for", broken)
+    client.raise_request_exception = False
+    response = post_raw(client, json.dumps({"instances": [STORY_EXAMPLES[0]]}))
+    assert response.status_code == 500
+    message = error_of(response)
+    assert "/srv/models" not in message and "internal error" in message
