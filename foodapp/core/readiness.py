@@ -1,7 +1,12 @@
-"""Readiness checks: can this process reach its database, its broker and its model store?"""
+"""Readiness checks: can this process reach its database, its broker and its model store?
+
+A failing check's detail (host, port, database and role names, paths) goes to the log and to
+staff only; the public answer names the failing part and nothing else.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,6 +14,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connections
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,8 +67,18 @@ CHECKS: dict[str, Callable[[], CheckResult]] = {
 }
 
 
-def readiness_report() -> tuple[bool, dict[str, dict[str, object]]]:
-    """Run every check; return (all ok, {name: {"ok": bool, "detail": str}})."""
+def readiness_report(*, details: bool = True) -> tuple[bool, dict[str, dict[str, object]]]:
+    """Run every check and log each failure with its detail.
+
+    Returns:
+        (all ok, {name: {"ok": bool, "detail": str}}), without "detail" unless `details`.
+    """
     results = {name: check() for name, check in CHECKS.items()}
-    report = {name: {"ok": r.ok, "detail": r.detail} for name, r in results.items()}
+    for name, result in results.items():
+        if not result.ok:
+            logger.warning("readiness check %s failed: %s", name, result.detail)
+    report: dict[str, dict[str, object]] = {
+        name: {"ok": r.ok, "detail": r.detail} if details else {"ok": r.ok}
+        for name, r in results.items()
+    }
     return all(r.ok for r in results.values()), report

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import login
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -37,11 +38,22 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+def _is_staff(request: HttpRequest) -> bool:
+    """Whether a staff member asks; False when the session cannot be read (database down)."""
+    try:
+        return bool(request.user.is_staff)
+    except DatabaseError:
+        return False
+
+
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Database, broker and model store reachable: 200, else 503 naming the failing part."""
-    ok, checks = readiness_report()
+    """Database, broker and model store reachable: 200, else 503 naming the failing part.
+
+    Why a part fails is logged; only staff see it in the answer.
+    """
+    ok, checks = readiness_report(details=_is_staff(request))
     failing = [name for name, result in checks.items() if not result["ok"]]
     body = {"status": "ok" if ok else "unavailable", "failing": failing, "checks": checks}
     return JsonResponse(body, status=200 if ok else 503)

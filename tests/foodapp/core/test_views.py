@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import OperationalError
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client
 
 from foodapp.celery import app as celery_app
@@ -50,6 +54,68 @@ def test_readyz_names_an_unreachable_broker(client: Client, models_dir: Path) ->
         celery_app.conf.broker_url = previous
     assert response.status_code == 503
     assert response.json()["failing"] == ["broker"]
+
+
+REFUSED = (
+    'connection to server at "db.internal" (10.0.0.5), port 5432 failed: Connection refused; '
+    'FATAL: role "foodapp_rw" does not exist; database "foodapp_prod"'
+)
+
+
+def refuse_cursors(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every new cursor fails the way psycopg2 does when the server is not there."""
+
+    def refuse(self: BaseDatabaseWrapper) -> Any:
+        raise OperationalError(REFUSED)
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "cursor", refuse)
+
+
+@pytest.mark.django_db
+def test_readyz_tells_the_public_only_which_part_fails(
+    client: Client, models_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    refuse_cursors(monkeypatch)
+    with caplog.at_level(logging.WARNING, logger="foodapp.core.readiness"):
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["failing"] == ["database"]
+    assert body["checks"]["database"] == {"ok": False}
+    assert all(set(check) == {"ok"} for check in body["checks"].values())
+    text = response.content.decode()
+    for secret in ("db.internal", "10.0.0.5", "5432", "foodapp_rw", "foodapp_prod", "Operational"):
+        assert secret not in text
+    assert str(models_dir) not in text
+    # The operator still finds the reason, in the log.
+    assert any(REFUSED in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.django_db
+def test_readyz_gives_staff_the_details(
+    client: Client, settings: Any, tmp_path: Path, django_user_model: Any
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    settings.MODELS_DIR = blocker / "models"
+    staff = django_user_model.objects.create_user(username="ops", password="pw", is_staff=True)
+    client.force_login(staff)
+    body = client.get("/readyz").json()
+    assert body["failing"] == ["model_store"]
+    assert str(blocker) in body["checks"]["model_store"]["detail"]
+    assert body["checks"]["database"]["ok"] is True and body["checks"]["database"]["detail"]
+
+
+@pytest.mark.django_db
+def test_readyz_for_a_signed_in_person_without_the_database_is_still_a_plain_503(
+    client: Client, models_dir: Path, monkeypatch: pytest.MonkeyPatch, django_user_model: Any
+) -> None:
+    staff = django_user_model.objects.create_user(username="ops", password="pw", is_staff=True)
+    client.force_login(staff)
+    refuse_cursors(monkeypatch)  # the session cannot be read either
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] == {"ok": False}
 
 
 @pytest.mark.django_db
