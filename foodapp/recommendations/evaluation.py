@@ -30,7 +30,7 @@ from foodapp.recommendations.rankers import LEARNED_RANKERS, RANKERS
 from foodapp.recommendations.request import Person, RankRequest
 from foodapp.recommendations.scoring import V1_POPULARITY_WEIGHT, V1_TEXT_WEIGHT
 from foodapp.recommendations.selectors import dish_embeddings_aligned
-from foodapp.recommendations.training_data import food_data_load
+from foodapp.recommendations.training_data import food_test_load
 from foodapp.simulation.models import SimulationRun
 from foodapp.simulation.online import (
     SESSION_KINDS,
@@ -178,14 +178,13 @@ def offline_metrics(
 
 def offline_evaluate(setup: Setup, *, seed: int = 42) -> dict[str, Any]:
     """Offline metrics of v1-v4 on the test split, overall and by slice."""
-    data = food_data_load(seed=seed)
-    test = data.test
+    test, train_users = food_test_load(seed=seed)
     labels = np.asarray(test[LABEL], dtype=np.float64)
     groups = event_groups(test)
     scores = {"v1": v1_scores(test)}
     for key, predictor in setup.predictors.items():
         scores[key] = learned_scores(predictor, test)
-    masks = offline_slices(setup.world, test, {str(u) for u in data.train["user_id"]})
+    masks = offline_slices(setup.world, test, train_users)
     overall = {
         key: offline_metrics(labels, values, groups, probabilities=key != "v1")
         for key, values in scores.items()

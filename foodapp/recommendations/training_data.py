@@ -125,3 +125,27 @@ def food_data_cache_clear() -> None:
     """Forget the cached data (tests)."""
     with _LOCK:
         _CACHE.clear()
+
+
+def food_test_load(*, seed: int = 0) -> tuple[Columns, set[str]]:
+    """The test split's example columns (with the same fixed negatives as `food_data_load`) and
+    the people who have examples before it (everyone else is new at test time), without reading
+    the training split's examples.
+
+    Args:
+        seed: seeds the fixed negatives (the same seed as the models' data gives the same rows).
+
+    Returns:
+        (test columns, user ids as strings of the people seen before the test split).
+    """
+    cutoffs = training_split_cutoffs()
+    if cutoffs is None:
+        return examples_to_columns([]), set()
+    test = _split(
+        "test", None, negatives_per_positive=EVALUATION_NEGATIVES, cutoffs=cutoffs, seed=seed
+    )
+    before = Event.objects.filter(
+        occurred_at__lt=cutoffs.validation_start,
+        event_type__in=[EventType.IMPRESSION, EventType.ORDER, EventType.RATING],
+    )
+    return test, {str(u) for u in before.values_list("user_id", flat=True).distinct()}
