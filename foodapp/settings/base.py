@@ -132,6 +132,10 @@ else:
 # --- Celery -----------------------------------------------------------------------------------
 BROKER_DIR = VAR_DIR / "broker"
 TRAINING_TIME_LIMIT = env_int("TRAINING_TIME_LIMIT", 3 * 60 * 60, minimum=60)
+# A training run's worker writes a heartbeat this often; the reaper (beat, every minute) fails a
+# run whose heartbeat is older than the stale limit with "worker lost".
+TRAINING_HEARTBEAT_SECONDS: float = 5
+TRAINING_HEARTBEAT_STALE_SECONDS: float = 60
 
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
@@ -172,7 +176,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "training-fail-stale-runs": {
         "task": "foodapp.training.tasks.fail_stale_runs",
-        "schedule": 15 * 60,
+        "schedule": 60,
+        "options": {"expires": 50},
     },
 }
 

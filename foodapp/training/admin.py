@@ -52,6 +52,7 @@ class TrainingRunAdmin(admin.ModelAdmin[TrainingRun]):
         "state",
         "created_at",
         "started_at",
+        "heartbeat_at",
         "finished_at",
         "result_version",
         "requested_by",
@@ -65,6 +66,9 @@ class TrainingRunAdmin(admin.ModelAdmin[TrainingRun]):
         "result_version",
         "created_at",
         "started_at",
+        "heartbeat_at",
+        "worker",
+        "attempts",
         "finished_at",
         "requested_by",
     )

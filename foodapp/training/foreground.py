@@ -31,6 +31,7 @@ def train_in_foreground(
         CommandError: bad name or parameters (naming the field), the model is already running,
             or a failed run.
     """
+    services.training_runs_fail_stale()  # e.g. the run of an earlier `make run` stopped midway
     try:
         run = services.training_run_create(model_name=model_name, params=params or {})
     except (UnknownModelError, InvalidParamsError, services.TrainingRunAlreadyOpenError) as error:

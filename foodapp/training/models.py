@@ -54,6 +54,7 @@ class TrainingRun(models.Model):
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     model_name = models.CharField(max_length=64)
     params = models.JSONField(default=dict, blank=True)
@@ -72,6 +73,11 @@ class TrainingRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written by the process executing the run every few seconds (TRAINING_HEARTBEAT_SECONDS);
+    # older than TRAINING_HEARTBEAT_STALE_SECONDS means the worker is lost.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True, help_text="host:pid namespace:pid")
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]

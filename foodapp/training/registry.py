@@ -51,6 +51,13 @@ class UnknownModelError(LookupError):
     """No trainer is registered under that model name."""
 
 
+class TrainingStopped(Exception):  # noqa: N818 (a stop, not a fault)
+    """Raised by the progress callback: stop training now (the run is no longer this worker's).
+
+    Trainers let it propagate; the training service cleans up after it.
+    """
+
+
 _TRAINERS: dict[str, Trainer] = {}
 # A name for several models trained alike, e.g. "food" -> {"wide": "food_wide", ...}.
 _GROUPS: dict[str, dict[str, str]] = {}

@@ -3,31 +3,47 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 import traceback
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from foodapp.training.heartbeat import ProgressRecorder, RunHeartbeat, json_safe
+from foodapp.training.liveness import worker_identity, worker_is_gone
 from foodapp.training.models import OPEN_STATES, ModelVersion, TrainingRun
 from foodapp.training.params import clean_params
 from foodapp.training.registry import (
     ExportedVersion,
     ProgressCallback,
     TrainingRequest,
+    TrainingStopped,
     trainer_for,
+)
+from foodapp.training.store import (
+    model_names_on_disk,
+    remove_half_written_exports,
+    run_log_dir,
 )
 
 logger = logging.getLogger(__name__)
 
 VERSION_FOLDER_MISSING = "version folder {path} does not exist; retrain instead"
-PROGRESS_SAVE_INTERVAL_SECONDS = 1.0
+WORKER_LOST = "worker lost: no heartbeat since {since} (worker {worker})"
+WORKER_LOST_TOO_OFTEN = (
+    "worker lost: the run's worker died {attempts} times (killed, out of memory?); not retried"
+)
+RUN_INTERRUPTED = "interrupted: the training process was stopped (Ctrl-C or exit)"
+# A run is trained at most this often: a redelivery after that many lost workers fails it.
+MAX_ATTEMPTS = 2
 RUN_ALREADY_OPEN = "{model} is already running: run #{run_id} is {state}; wait for it or cancel it"
 RUN_NOT_SENT = (
     "not sent: could not reach the training queue ({error}); start it again when the broker is back"
@@ -120,48 +136,121 @@ def _send(run_id: int) -> None:
 
 def _claim(run_id: int, task_id: str) -> bool:
     """Move a queued run to running; True only for the one process that wins."""
+    now = timezone.now()
     claimed = TrainingRun.objects.filter(pk=run_id, state=TrainingRun.State.QUEUED).update(
-        state=TrainingRun.State.RUNNING, started_at=timezone.now(), celery_task_id=task_id
+        state=TrainingRun.State.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        worker=worker_identity(),
+        celery_task_id=task_id,
+        attempts=F("attempts") + 1,
     )
     return claimed == 1
 
 
-class _ProgressRecorder:
-    """Saves progress on the run at most once a second and forwards it to an optional callback."""
-
-    def __init__(self, run_id: int, forward: ProgressCallback | None) -> None:
-        self.run_id = run_id
-        self.forward = forward
-        self.last_saved = 0.0
-
-    def __call__(self, event: dict[str, Any]) -> None:
-        now = time.monotonic()
-        if now - self.last_saved >= PROGRESS_SAVE_INTERVAL_SECONDS or event.get("final"):
-            TrainingRun.objects.filter(pk=self.run_id).update(progress=_json_safe(event))
-            self.last_saved = now
-        if self.forward is not None:
-            self.forward(event)
+def _stale_after() -> timedelta:
+    return timedelta(seconds=float(settings.TRAINING_HEARTBEAT_STALE_SECONDS))
 
 
-def _json_safe(event: Mapping[str, Any]) -> dict[str, Any]:
-    """A JSON-friendly copy: numpy scalars become floats, arrays and tuples become lists."""
-    return {str(key): _json_value(value) for key, value in event.items()}
+def _last_sign_of_life(run: TrainingRun) -> datetime:
+    return run.heartbeat_at or run.started_at or run.created_at
 
 
-def _json_value(value: Any) -> Any:
-    """One value made JSON-friendly (see `_json_safe`)."""
-    if isinstance(value, Mapping):
-        return _json_safe(value)
-    if isinstance(value, str | int | bool) or value is None:
-        return value
-    if isinstance(value, list | tuple):
-        return [_json_value(item) for item in value]
-    if hasattr(value, "tolist"):
-        return _json_value(value.tolist())
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return str(value)
+def _is_lost(run: TrainingRun, *, older_than: timedelta | None = None) -> bool:
+    """The run's worker is gone: its local process has exited, or its heartbeat is stale."""
+    cutoff = timezone.now() - (older_than or _stale_after())
+    return _last_sign_of_life(run) < cutoff or worker_is_gone(run.worker)
+
+
+def _lost_snapshot(run: TrainingRun) -> TrainingRun | None:
+    """Wait until a running run is known lost (return it as last seen) or alive (None).
+
+    Alive means its heartbeat moves on (another worker is training it) or it stops running.
+    The wait ends within the stale limit: a heartbeat that does not move goes stale.
+    """
+    seen = run.heartbeat_at
+    interval = min(float(settings.TRAINING_HEARTBEAT_SECONDS), 1.0)
+    deadline = time.monotonic() + _stale_after().total_seconds() + 2 * interval + 1
+    while not _is_lost(run):
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(interval)
+        fresh = TrainingRun.objects.filter(pk=run.pk).first()
+        if fresh is None or fresh.state != TrainingRun.State.RUNNING or fresh.heartbeat_at != seen:
+            return None
+        run = fresh
+    return run
+
+
+def _lost_run_filter(run: TrainingRun) -> QuerySet[TrainingRun]:
+    """The run, only as it was last seen lost (a beat or a take-over in between changes it)."""
+    return TrainingRun.objects.filter(
+        pk=run.pk,
+        state=TrainingRun.State.RUNNING,
+        worker=run.worker,
+        heartbeat_at=run.heartbeat_at,
+    )
+
+
+def _fail_lost(run: TrainingRun, error: str) -> bool:
+    """Fail a lost run and remove its half-written exports; False if it moved on meanwhile."""
+    failed = _lost_run_filter(run).update(
+        state=TrainingRun.State.FAILED, error=error, finished_at=timezone.now()
+    )
+    if failed:
+        logger.warning("training run failed: worker lost", extra={"run_id": run.pk})
+        _remove_half_written_exports(run.model_name)
+    return failed == 1
+
+
+def _worker_lost_error(run: TrainingRun) -> str:
+    return WORKER_LOST.format(
+        since=_last_sign_of_life(run).isoformat(timespec="seconds"), worker=run.worker or "?"
+    )
+
+
+def _take_over(run_id: int, task_id: str) -> bool:
+    """For a redelivered message: take over a running run whose worker is lost.
+
+    A run lost MAX_ATTEMPTS times is failed instead (it may be what kills its workers).
+    """
+    run = TrainingRun.objects.filter(pk=run_id, state=TrainingRun.State.RUNNING).first()
+    lost = _lost_snapshot(run) if run is not None else None
+    if lost is None:
+        return False
+    if lost.attempts >= MAX_ATTEMPTS:
+        _fail_lost(lost, WORKER_LOST_TOO_OFTEN.format(attempts=lost.attempts))
+        return False
+    now = timezone.now()
+    taken = _lost_run_filter(lost).update(
+        started_at=now,
+        heartbeat_at=now,
+        worker=worker_identity(),
+        celery_task_id=task_id,
+        attempts=F("attempts") + 1,
+        progress={},
+    )
+    if taken:
+        logger.warning(
+            "training run taken over from a lost worker",
+            extra={"run_id": run_id, "lost_worker": lost.worker},
+        )
+        _remove_half_written_exports(lost.model_name)
+    return taken == 1
+
+
+def _remove_half_written_exports(model_name: str, *, idle_seconds: float = 0.0) -> None:
+    """Remove a model's temporary export folders when no other process may be writing them:
+    no run of the model is open, or the open one is this process's (it just took it over)."""
+    others_open = (
+        TrainingRun.objects.filter(model_name=model_name, state__in=OPEN_STATES)
+        .exclude(worker=worker_identity())
+        .exists()
+    )
+    if not others_open:
+        remove_half_written_exports(
+            Path(settings.MODELS_DIR), model_name, idle_seconds=idle_seconds
+        )
 
 
 def training_run_execute(
@@ -170,7 +259,10 @@ def training_run_execute(
     """Claim a queued run, train, register the exported version; idempotent for a run id.
 
     The first version of a model is activated at once, so the app has something to serve;
-    later versions stay "ready" until someone activates them.
+    later versions stay candidates until someone activates them. A message delivered again for
+    a run that is already running (its worker was killed and the broker redelivered) takes the
+    run over once that worker is known lost (its process gone, or its heartbeat stale) and
+    trains it again; while the other worker still beats, it leaves the run alone.
 
     Args:
         run_id: the run to execute.
@@ -178,14 +270,17 @@ def training_run_execute(
         progress: called with each progress event, besides saving it on the run.
 
     Returns:
-        The run as it ended (or as it was, when another process had claimed it); None when
-        there is no such run (deleted after it was queued).
+        The run as it ended (or as it was, when another process had it); None when there is no
+        such run (deleted after it was queued).
     """
-    if not _claim(run_id, task_id):
+    if not _claim(run_id, task_id) and not _take_over(run_id, task_id):
         logger.info("training run not claimed", extra={"run_id": run_id})
         return TrainingRun.objects.filter(pk=run_id).first()
     run = TrainingRun.objects.get(pk=run_id)
     logger.info("training run started", extra={"run_id": run_id, "model_name": run.model_name})
+    heartbeat = RunHeartbeat(run_id=run_id, worker=run.worker)
+    heartbeat.start()
+    exported: ExportedVersion | None = None
     try:
         trainer = trainer_for(run.model_name)
         models_dir = Path(settings.MODELS_DIR)
@@ -193,11 +288,17 @@ def training_run_execute(
         request = TrainingRequest(
             models_dir=models_dir,
             params=run.params,
-            progress=_ProgressRecorder(run_id, progress),
-            log_dir=models_dir / "_logs" / run.model_name / f"run-{run_id}",
+            progress=ProgressRecorder(heartbeat, progress),
+            log_dir=run_log_dir(models_dir, run.model_name, run_id),
         )
         exported = trainer.train(request)
         with transaction.atomic():
+            mine = TrainingRun.objects.select_for_update().filter(
+                pk=run_id, state=TrainingRun.State.RUNNING, worker=run.worker
+            )
+            if not mine.exists():
+                heartbeat.stopped_reason = heartbeat.stopped_reason or "stopped: not ours now"
+                heartbeat.raise_if_stopped()
             version = model_version_register(
                 model_name=run.model_name,
                 exported=exported,
@@ -207,19 +308,33 @@ def training_run_execute(
                 model_name=run.model_name, state=ModelVersion.State.ACTIVE
             ).exists():
                 version = model_version_activate(version=version)
-            run.state = TrainingRun.State.SUCCEEDED
-            run.result_version = version
-            run.finished_at = timezone.now()
-            run.save(update_fields=["state", "result_version", "finished_at"])
+            mine.update(
+                state=TrainingRun.State.SUCCEEDED,
+                result_version=version,
+                finished_at=timezone.now(),
+                heartbeat_at=timezone.now(),
+            )
+    except TrainingStopped as stop:
+        logger.warning("training run stopped", extra={"run_id": run_id, "reason": str(stop)})
+        if exported is not None:
+            shutil.rmtree(exported.path, ignore_errors=True)
+        return TrainingRun.objects.filter(pk=run_id).first()
     except Exception as error:
         logger.exception("training run failed", extra={"run_id": run_id})
-        TrainingRun.objects.filter(pk=run_id).update(
+        TrainingRun.objects.filter(pk=run_id, worker=run.worker).update(
             state=TrainingRun.State.FAILED,
             error=f"{type(error).__name__}: {error}\n\n{traceback.format_exc(limit=8)}",
             finished_at=timezone.now(),
         )
         run.refresh_from_db()
         return run
+    except BaseException:  # Ctrl-C in `manage.py train`, SystemExit: do not leave it running
+        TrainingRun.objects.filter(pk=run_id, worker=run.worker).update(
+            state=TrainingRun.State.FAILED, error=RUN_INTERRUPTED, finished_at=timezone.now()
+        )
+        raise
+    finally:
+        heartbeat.stop()
     logger.info(
         "training run succeeded",
         extra={"run_id": run_id, "model_name": run.model_name, "version": version.version},
@@ -238,8 +353,8 @@ def model_version_register(
         defaults={
             "path": str(exported.path),
             "model_type": model_type,
-            "metrics": _json_safe(exported.metrics),
-            "metadata": _json_safe(exported.metadata),
+            "metrics": json_safe(exported.metrics),
+            "metadata": json_safe(exported.metadata),
         },
     )
     return version
@@ -264,13 +379,17 @@ def model_version_activate(*, version: ModelVersion) -> ModelVersion:
 
 
 def training_runs_fail_stale(*, older_than: timedelta | None = None) -> int:
-    """Mark runs stuck in "running" past the training time limit as failed; return how many."""
-    limit = older_than or timedelta(seconds=settings.TRAINING_TIME_LIMIT + 600)
-    cutoff = timezone.now() - limit
-    return TrainingRun.objects.filter(
-        state=TrainingRun.State.RUNNING, started_at__lt=cutoff
-    ).update(
-        state=TrainingRun.State.FAILED,
-        error="the run exceeded the training time limit without finishing (worker lost?)",
-        finished_at=timezone.now(),
-    )
+    """The reaper (beat, every minute): fail running runs whose worker is lost; return how many.
+
+    Lost means no heartbeat for `older_than` (default TRAINING_HEARTBEAT_STALE_SECONDS), or a
+    worker process of this host that has exited. Their half-written export folders are removed,
+    and so are any other model's that nobody touched for that long while no run of it is open.
+    """
+    limit = older_than or _stale_after()
+    failed = 0
+    for run in TrainingRun.objects.filter(state=TrainingRun.State.RUNNING):
+        if _is_lost(run, older_than=limit) and _fail_lost(run, _worker_lost_error(run)):
+            failed += 1
+    for model_name in model_names_on_disk(Path(settings.MODELS_DIR)):
+        _remove_half_written_exports(model_name, idle_seconds=limit.total_seconds())
+    return failed

@@ -28,5 +28,6 @@ def train_model(self: Any, *, run_id: int) -> dict[str, Any]:
 
 @shared_task(name="foodapp.training.tasks.fail_stale_runs")
 def fail_stale_runs() -> int:
-    """Periodic (beat): fail runs whose worker vanished."""
+    """Periodic (beat, every minute): fail runs whose worker is lost, remove their half-written
+    exports."""
     return services.training_runs_fail_stale()
