@@ -106,7 +106,14 @@ def batch(request: HttpRequest) -> HttpResponse:
         return render(
             request, TEMPLATE, _context(summary, form=form, batch_error=str(error)), status=400
         )
-    predictions = predictor.predict(people.instances)
+    from recommender.serving import InputError
+
+    try:
+        predictions = predictor.predict(people.instances)
+    except InputError as error:
+        return render(
+            request, TEMPLATE, _context(summary, form=form, batch_error=str(error)), status=400
+        )
     response = HttpResponse(write_predictions(people, predictions), content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="census-predictions.csv"'
     return response

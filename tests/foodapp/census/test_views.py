@@ -115,6 +115,45 @@ def test_a_bad_csv_answers_400_naming_line_and_field(
     assert message in response.content.decode()
 
 
+def csv_with(field: str, value: str, row: int = 1) -> bytes:
+    """The sample CSV with one field of one person (0 or 1) replaced by `value`, as written."""
+    lines = sample_csv(STORY_EXAMPLES).splitlines()
+    header = lines[0].split(",")
+    cells = lines[1 + row].split(",")
+    cells[header.index(field)] = value
+    lines[1 + row] = ",".join(cells)
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("age", "nan", "line 3, field age: expected a finite number, got &#x27;nan&#x27;"),
+        ("age", "inf", "line 3, field age: expected a finite number, got &#x27;inf&#x27;"),
+        ("age", "Infinity", "line 3, field age: expected a finite number, got &#x27;Infinity"),
+        ("age", "-inf", "line 3, field age: expected a finite number"),
+        ("age", "1e999", "line 3, field age: expected a finite number, got &#x27;1e999&#x27;"),
+        ("workclass", "x" * 131_073, "line 3, field workclass: longer than 131,072 characters"),
+        ("age", "9" * 200_000, "line 3, field age: longer than 131,072 characters"),
+        ("occupation", '"' + "y" * 140_000 + '"', "line 3, field occupation: longer than"),
+        ("race", '"a\n' + "z" * 140_000 + '"', "line 3, field race: longer than 131,072"),
+        ("race", '"never closed' + "z" * 140_000, "line 3: a field is longer than 131,072"),
+    ],
+    ids=["nan", "inf", "Infinity", "-inf", "1e999", "long-text", "long-number", "long-quoted",
+         "long-multiline", "unclosed-quote"],
+)  # fmt: skip
+def test_a_bad_number_or_an_overlong_field_answers_400_naming_line_and_field(
+    client: Client, census_version: ModelVersion, field: str, value: str, message: str
+) -> None:
+    upload = SimpleUploadedFile("people.csv", csv_with(field, value), "text/csv")
+    response = client.post("/census/batch/", {"file": upload})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert message in html
+    assert "y" * 1000 not in html and "z" * 1000 not in html  # the field is not echoed
+
+
 @pytest.mark.django_db
 def test_the_sample_csv_has_the_expected_header(client: Client) -> None:
     response = client.get("/census/sample.csv")
