@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from foodapp.census.examples import FEATURES
+from foodapp.serving.input_ranges import Ranges, is_outside, out_of_range_message
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
@@ -72,11 +73,19 @@ class UploadedPeople:
     instances: list[dict[str, Any]]
 
 
-def read_people(data: bytes, schema: dict[str, dict[str, Any]]) -> UploadedPeople:
+def read_people(
+    data: bytes, schema: dict[str, dict[str, Any]], ranges: Ranges | None = None
+) -> UploadedPeople:
     """Parse an uploaded CSV with a header row.
 
+    Args:
+        data: the uploaded file.
+        schema: the served model's input schema (which inputs are numbers).
+        ranges: the valid range of numeric inputs (input_ranges_get); outside is an error.
+
     Raises:
-        CsvBatchError: too large, not UTF-8, a missing column, a bad number or no rows.
+        CsvBatchError: too large, not UTF-8, a missing column, a field too long, a bad or
+            out-of-range number, or no rows.
     """
     if len(data) > MAX_BYTES:
         raise CsvBatchError(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
@@ -99,7 +108,7 @@ def read_people(data: bytes, schema: dict[str, dict[str, Any]]) -> UploadedPeopl
         for row in reader:
             if len(people) >= MAX_ROWS:
                 raise CsvBatchError(f"more than {MAX_ROWS} rows; split the file")
-            people.append(_person(row, line + 1, schema))
+            people.append(_person(row, line + 1, schema, ranges or {}))
             rows.append(row)
             line = reader.line_num + 1
     except csv.Error as error:
@@ -117,7 +126,9 @@ def _csv_problem(error: csv.Error, limit: int) -> str:
     return str(error)
 
 
-def _person(row: dict[str, str], line: int, schema: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _person(
+    row: dict[str, str], line: int, schema: dict[str, dict[str, Any]], ranges: Ranges
+) -> dict[str, Any]:
     """One row as a model instance, checked field by field."""
     person: dict[str, Any] = dict(row)
     for name in FEATURES:
@@ -125,7 +136,11 @@ def _person(row: dict[str, str], line: int, schema: dict[str, dict[str, Any]]) -
         if value is None or value.strip() == "":
             raise CsvBatchError(f"line {line}, field {name}: empty")
         if schema.get(name, {}).get("dtype") == "float":
-            person[name] = _number(value, f"line {line}, field {name}")
+            where = f"line {line}, field {name}"
+            number = person[name] = _number(value, where)
+            bounds = ranges.get(name)
+            if bounds is not None and is_outside(number, bounds):
+                raise CsvBatchError(out_of_range_message(where, number, bounds))
     return person
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from foodapp.census.examples import FEATURES
+from foodapp.serving.input_ranges import OUTSIDE, Ranges, number_text
 
 LABELS = {
     "education_num": "Years of education",
@@ -16,26 +17,40 @@ LABELS = {
     "hours_per_week": "Hours per week",
     "native_country": "Native country",
 }
-NUMERIC_BOUNDS = {
-    "age": (16, 100),
-    "education_num": (1, 16),
-    "capital_gain": (0, 100_000),
-    "capital_loss": (0, 10_000),
-    "hours_per_week": (1, 99),
-}
+
+
+def _number_field(label: str, bounds: tuple[float, float] | None) -> forms.IntegerField:
+    """A whole number, within the range the model was trained on when it declares one."""
+    if bounds is None:
+        return forms.IntegerField(label=label)
+    low, high = (int(bound) for bound in bounds)
+    outside = OUTSIDE.format(value="%(value)s", low=number_text(low), high=number_text(high))
+    return forms.IntegerField(
+        label=label,
+        min_value=low,
+        max_value=high,
+        help_text=f"{number_text(low)} to {number_text(high)}",
+        error_messages={"min_value": f"{outside}.", "max_value": f"{outside}."},
+    )
 
 
 class CensusPersonForm(forms.Form):
-    """One field per model input: a choice from the training vocabulary, or a number."""
+    """One field per model input: a choice from the training vocabulary, or a number in range."""
 
-    def __init__(self, *args: Any, schema: dict[str, dict[str, Any]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        schema: dict[str, dict[str, Any]],
+        ranges: Ranges | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        ranges = ranges or {}
         for name in FEATURES:
             entry = schema.get(name, {"dtype": "string", "vocabulary": None})
             label = LABELS.get(name, name.replace("_", " ").capitalize())
             if entry["dtype"] == "float":
-                low, high = NUMERIC_BOUNDS.get(name, (0, 1_000_000))
-                self.fields[name] = forms.IntegerField(label=label, min_value=low, max_value=high)
+                self.fields[name] = _number_field(label, ranges.get(name))
             elif entry.get("vocabulary"):
                 choices = [(value, value) for value in sorted(entry["vocabulary"]) if value]
                 self.fields[name] = forms.ChoiceField(label=label, choices=choices)

@@ -1,7 +1,8 @@
-"""The census income model, registered with the training app under the name "census"."""
+"""The census income model: its trainer for the training app, its input ranges for serving."""
 
 from __future__ import annotations
 
+from foodapp.serving.input_ranges import Ranges
 from foodapp.training.registry import ExportedVersion, Trainer, TrainingRequest
 
 MODEL_NAME = "census"
@@ -21,6 +22,13 @@ def train_census(request: TrainingRequest) -> ExportedVersion:
         log_dir=request.log_dir,
         max_rows=params.get("max_rows"),
     )
+
+
+def census_input_ranges() -> Ranges:
+    """The numeric inputs' valid ranges, declared with the dataset (imported when first asked)."""
+    from recommender.datasets.census import NUMERIC_RANGES
+
+    return NUMERIC_RANGES
 
 
 CENSUS_TRAINER = Trainer(

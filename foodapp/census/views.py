@@ -13,6 +13,8 @@ from foodapp.census.csv_batch import CsvBatchError, read_people, sample_csv, wri
 from foodapp.census.examples import STORY_EXAMPLES
 from foodapp.census.forms import CensusPersonForm, CsvUploadForm, initial_from_example
 from foodapp.census.selectors import CensusModelSummary, census_model_summary
+from foodapp.census.trainer import MODEL_NAME
+from foodapp.serving.input_ranges import input_ranges_get
 from foodapp.training.predictors import predictor_for_version
 
 if TYPE_CHECKING:
@@ -58,6 +60,8 @@ def _unavailable(request: HttpRequest, reason: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def demo(request: HttpRequest) -> HttpResponse:
+    from recommender.serving import InputError
+
     served = _served_model()
     if served == NO_MODEL:
         return render(request, TEMPLATE, _context(None))
@@ -65,11 +69,16 @@ def demo(request: HttpRequest) -> HttpResponse:
         return _unavailable(request, served)
     summary, predictor = served
     schema = predictor.input_schema()
+    ranges = input_ranges_get(model_name=MODEL_NAME)
     if request.method == "POST":
-        form = CensusPersonForm(request.POST, schema=schema)
+        form = CensusPersonForm(request.POST, schema=schema, ranges=ranges)
         if not form.is_valid():
             return render(request, TEMPLATE, _context(summary, form=form), status=400)
-        prediction = predictor.predict([form.instance()])[0]
+        try:
+            prediction = predictor.predict([form.instance()])[0]
+        except InputError as error:
+            form.add_error(None, str(error))
+            return render(request, TEMPLATE, _context(summary, form=form), status=400)
         return render(
             request,
             TEMPLATE,
@@ -83,31 +92,35 @@ def demo(request: HttpRequest) -> HttpResponse:
             ),
         )
     number = _example_number(request)
-    form = CensusPersonForm(initial=initial_from_example(STORY_EXAMPLES[number - 1]), schema=schema)
+    initial = initial_from_example(STORY_EXAMPLES[number - 1])
+    form = CensusPersonForm(initial=initial, schema=schema, ranges=ranges)
     return render(request, TEMPLATE, _context(summary, form=form, example_number=number))
 
 
 @require_POST
 def batch(request: HttpRequest) -> HttpResponse:
+    from recommender.serving import InputError
+
     served = _served_model()
     if isinstance(served, str):
         return _unavailable(request, served)
     summary, predictor = served
     schema = predictor.input_schema()
     upload = CsvUploadForm(request.POST, request.FILES)
-    form = CensusPersonForm(initial=initial_from_example(STORY_EXAMPLES[0]), schema=schema)
+    ranges = input_ranges_get(model_name=MODEL_NAME)
+    form = CensusPersonForm(
+        initial=initial_from_example(STORY_EXAMPLES[0]), schema=schema, ranges=ranges
+    )
     if not upload.is_valid():
         context = _context(summary, form=form)
         context["upload_form"] = upload
         return render(request, TEMPLATE, context, status=400)
     try:
-        people = read_people(upload.cleaned_data["file"].read(), schema)
+        people = read_people(upload.cleaned_data["file"].read(), schema, ranges)
     except CsvBatchError as error:
         return render(
             request, TEMPLATE, _context(summary, form=form, batch_error=str(error)), status=400
         )
-    from recommender.serving import InputError
-
     try:
         predictions = predictor.predict(people.instances)
     except InputError as error:

@@ -9,6 +9,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from foodapp.serving.input_ranges import (
+    OutOfRangeError,
+    input_ranges_get,
+    inputs_range_check,
+    instances_range_check,
+)
 from foodapp.serving.parsers import AnyContentTypeJSONParser
 from foodapp.serving.serializers import PredictRequestSerializer
 from foodapp.serving.signature import signature_metadata, version_status
@@ -49,11 +55,14 @@ class PredictView(APIView):
         if isinstance(predictor, Response):
             return predictor
         body = serializer.validated_data
+        ranges = input_ranges_get(model_name=model_name)
         try:
             if "instances" in body:
+                instances_range_check(ranges=ranges, instances=body["instances"])
                 return Response({"predictions": predictor.predict(body["instances"])})
+            inputs_range_check(ranges=ranges, inputs=body["inputs"])
             return Response({"outputs": predictor.predict_columns(body["inputs"])})
-        except InputError as exc:
+        except (InputError, OutOfRangeError) as exc:
             return error(str(exc), status.HTTP_400_BAD_REQUEST)
 
 

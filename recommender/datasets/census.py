@@ -68,6 +68,16 @@ CATEGORICAL_COLUMNS: tuple[str, ...] = (
 FEATURE_COLUMNS: tuple[str, ...] = tuple(
     c for c in COLUMNS if c not in ("fnlwgt", "income_bracket")
 )
+# The span of each numeric input in adult.data, the rows the model is trained on (adult.test lies
+# inside it). Outside it a quantile bucket only says "beyond the last edge" and a normalised value
+# is an extrapolation, so the app refuses such values (form, API and CSV upload alike).
+NUMERIC_RANGES: dict[str, tuple[float, float]] = {
+    "age": (17, 90),
+    "education_num": (1, 16),
+    "capital_gain": (0, 99_999),
+    "capital_loss": (0, 4_356),
+    "hours_per_week": (1, 99),
+}
 LABEL = "label"
 WEIGHT_COLUMN = "fnlwgt"
 POSITIVE_BRACKET = ">50K"

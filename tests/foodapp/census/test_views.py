@@ -134,14 +134,19 @@ def csv_with(field: str, value: str, row: int = 1) -> bytes:
         ("age", "Infinity", "line 3, field age: expected a finite number, got &#x27;Infinity"),
         ("age", "-inf", "line 3, field age: expected a finite number"),
         ("age", "1e999", "line 3, field age: expected a finite number, got &#x27;1e999&#x27;"),
+        ("age", "-25", "line 3, field age: -25 is outside 17 to 90, the range the model was"),
+        ("age", "1e300", "line 3, field age: 1e+300 is outside 17 to 90"),
+        ("capital_loss", "4357", "line 3, field capital_loss: 4357 is outside 0 to 4356"),
+        ("hours_per_week", "0", "line 3, field hours_per_week: 0 is outside 1 to 99"),
         ("workclass", "x" * 131_073, "line 3, field workclass: longer than 131,072 characters"),
         ("age", "9" * 200_000, "line 3, field age: longer than 131,072 characters"),
         ("occupation", '"' + "y" * 140_000 + '"', "line 3, field occupation: longer than"),
         ("race", '"a\n' + "z" * 140_000 + '"', "line 3, field race: longer than 131,072"),
         ("race", '"never closed' + "z" * 140_000, "line 3: a field is longer than 131,072"),
     ],
-    ids=["nan", "inf", "Infinity", "-inf", "1e999", "long-text", "long-number", "long-quoted",
-         "long-multiline", "unclosed-quote"],
+    ids=["nan", "inf", "Infinity", "-inf", "1e999", "negative", "1e300", "capital-loss",
+         "hours", "long-text", "long-number", "long-quoted", "long-multiline",
+         "unclosed-quote"],
 )  # fmt: skip
 def test_a_bad_number_or_an_overlong_field_answers_400_naming_line_and_field(
     client: Client, census_version: ModelVersion, field: str, value: str, message: str
@@ -152,6 +157,37 @@ def test_a_bad_number_or_an_overlong_field_answers_400_naming_line_and_field(
     html = response.content.decode()
     assert message in html
     assert "y" * 1000 not in html and "z" * 1000 not in html  # the field is not echoed
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("age", ["-25", "1e300", "16", "91", "99999999999999999999999"])
+def test_an_age_outside_the_training_range_is_refused_by_the_form(
+    client: Client, census_version: ModelVersion, age: str
+) -> None:
+    response = client.post("/census/", {**person(0), "age": age})
+    assert response.status_code == 400
+    assert "errorlist" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("age", "accepted"), [(16, False), (17, True), (90, True), (91, False)])
+def test_the_same_range_holds_on_the_form_the_api_and_the_csv(
+    client: Client, census_version: ModelVersion, age: int, accepted: bool
+) -> None:
+    form = client.post("/census/", {**person(0), "age": str(age)})
+    api = client.post(
+        "/v1/models/census:predict",
+        data={"instances": [{**STORY_EXAMPLES[0], "age": age}]},
+        content_type="application/json",
+    )
+    upload = SimpleUploadedFile("people.csv", csv_with("age", str(age), row=0), "text/csv")
+    batch = client.post("/census/batch/", {"file": upload})
+    expected = 200 if accepted else 400
+    assert (form.status_code, api.status_code, batch.status_code) == (expected,) * 3
+    if not accepted:
+        assert "17 to 90" in form.content.decode()
+        assert "17 to 90" in api.json()["error"]
+        assert "line 2, field age: " + str(age) + " is outside 17 to 90" in batch.content.decode()
 
 
 @pytest.mark.django_db

@@ -160,3 +160,41 @@ def test_an_unexpected_failure_answers_json_500(
     assert response.status_code == 500
     message = error_of(response)
     assert "/srv/models" not in message and "internal error" in message
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"instances": [{**STORY_EXAMPLES[0], "age": -25}]},
+         "instances[0].age: -25 is outside 17 to 90, the range the model was trained on"),
+        ({"instances": [STORY_EXAMPLES[1], {**STORY_EXAMPLES[0], "age": 1e300}]},
+         "instances[1].age: 1e+300 is outside 17 to 90"),
+        ({"instances": [{**STORY_EXAMPLES[0], "capital_loss": 5000.5}]},
+         "instances[0].capital_loss: 5000.5 is outside 0 to 4356"),
+        ({"instances": [{**STORY_EXAMPLES[0], "hours_per_week": 10**30}]},
+         "instances[0].hours_per_week: 1000000000000000000000000000000 is outside 1 to 99"),
+        ({"inputs": {**{k: [v, v] for k, v in STORY_EXAMPLES[0].items()}, "age": [25, -25]}},
+         "inputs.age[1]: -25 is outside 17 to 90"),
+        ({"inputs": {**{k: [v] for k, v in STORY_EXAMPLES[0].items()}, "education_num": [0]}},
+         "inputs.education_num[0]: 0 is outside 1 to 16"),
+    ],
+)  # fmt: skip
+def test_values_outside_the_training_range_answer_400(
+    client: Client, census_version: ModelVersion, body: dict[str, Any], message: str
+) -> None:
+    response = post_raw(client, json.dumps(body))
+    assert response.status_code == 400
+    assert message in error_of(response)
+
+
+@pytest.mark.django_db
+def test_the_edges_of_the_training_range_predict(
+    client: Client, census_version: ModelVersion
+) -> None:
+    people = [
+        {**STORY_EXAMPLES[0], "age": 17, "capital_loss": 4356, "hours_per_week": 1},
+        {**STORY_EXAMPLES[1], "age": 90.0, "capital_gain": 99_999, "education_num": 16},
+    ]
+    response = post_raw(client, json.dumps({"instances": people}))
+    assert response.status_code == 200, response.content

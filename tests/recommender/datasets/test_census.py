@@ -103,3 +103,13 @@ def test_max_rows_stops_reading_early():
     frame = census.load_split("test", max_rows=5)
     assert len(frame) == 5
     assert frame["age"].tolist() == census.load_split("test")["age"].head(5).tolist()
+
+
+def test_numeric_ranges_are_the_span_of_the_training_data():
+    train = census.load_split("train")
+    assert set(census.NUMERIC_RANGES) == set(census.NUMERIC_COLUMNS) - {census.WEIGHT_COLUMN}
+    for name, (low, high) in census.NUMERIC_RANGES.items():
+        assert (train[name].min(), train[name].max()) == (low, high), name
+    test = census.load_split("test")
+    for name, (low, high) in census.NUMERIC_RANGES.items():
+        assert low <= test[name].min() and test[name].max() <= high, name
