@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from django.contrib.auth import login
-from django.contrib.auth.forms import UserCreationForm
-from django.contrib.auth.models import User
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from foodapp.core.forms import SignUpForm
 from foodapp.core.readiness import readiness_report
+from foodapp.core.services import account_sign_up
+from foodapp.people.services import PersonValidationError
 
 
 @require_GET
@@ -21,13 +22,22 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
+    """A new person, with a profile, through the same people service as imports and simulation."""
     if request.user.is_authenticated:
         return redirect("home")
-    form: UserCreationForm[User] = UserCreationForm(request.POST or None)
+    form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user)
-        return redirect("home")
+        try:
+            user = account_sign_up(
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+                **form.person_fields(),
+            )
+        except PersonValidationError as error:
+            form.add_error(None, str(error))
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("home")
     return render(request, "registration/signup.html", {"form": form})
 
 

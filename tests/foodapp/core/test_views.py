@@ -14,6 +14,9 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client
 
 from foodapp.celery import app as celery_app
+from foodapp.people.models import Profile
+from foodapp.people.person_input import PersonInput
+from tests.foodapp.catalog.factories import CuisineFactory
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -150,6 +153,99 @@ def test_sign_up_with_mismatched_passwords_shows_the_error(client: Client) -> No
     assert response.status_code == 200
     assert not get_user_model().objects.filter(username="maria").exists()
     assert "errorlist" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_sign_up_page_offers_favourite_cuisines_and_diets(client: Client) -> None:
+    CuisineFactory(name="Thai", slug="thai")
+    CuisineFactory(name="Italian", slug="italian")
+    html = client.get("/accounts/signup/").content.decode()
+    assert 'name="favourite_cuisines" value="thai"' in html
+    assert 'name="favourite_cuisines" value="italian"' in html
+    for diet in ("vegetarian", "vegan", "gluten_free"):
+        assert f'name="diet" value="{diet}"' in html
+
+
+@pytest.mark.django_db
+def test_sign_up_makes_a_person_with_a_profile_through_the_people_service(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from foodapp.people import services as people_services
+
+    CuisineFactory(name="Thai", slug="thai")
+    CuisineFactory(name="Italian", slug="italian")
+    CuisineFactory(name="Mexican", slug="mexican")
+    created: list[PersonInput] = []
+    real_create = people_services.people_create_bulk
+
+    def spy(*, people: list[PersonInput]) -> list[int]:
+        created.extend(people)
+        return real_create(people=people)
+
+    monkeypatch.setattr(people_services, "people_create_bulk", spy)
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "maria",
+            "password1": "a-Strong-pass-42",
+            "password2": "a-Strong-pass-42",
+            "favourite_cuisines": ["thai", "mexican"],
+            "diet": ["vegetarian", "gluten_free"],
+        },
+    )
+    assert response.status_code == 302
+    assert [person.username for person in created] == ["maria"]
+    profile = Profile.objects.select_related("user").get(user__username="maria")
+    assert sorted(profile.diet_restrictions) == ["gluten_free", "vegetarian"]
+    assert sorted(c.slug for c in profile.favourite_cuisines.all()) == ["mexican", "thai"]
+    assert profile.external_id is None
+    assert profile.user.check_password("a-Strong-pass-42")
+    assert "_auth_user_id" in client.session
+    client.logout()
+    assert client.login(username="maria", password="a-Strong-pass-42")
+
+
+@pytest.mark.django_db
+def test_sign_up_without_cuisines_or_diet_still_makes_a_profile(client: Client) -> None:
+    client.post(
+        "/accounts/signup/",
+        {"username": "li", "password1": "a-Strong-pass-42", "password2": "a-Strong-pass-42"},
+    )
+    profile = Profile.objects.get(user__username="li")
+    assert profile.diet_restrictions == []
+    assert not profile.favourite_cuisines.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("taken", ["maria", "MARIA"])
+def test_sign_up_with_a_taken_username_says_so_and_writes_nothing(
+    client: Client, taken: str
+) -> None:
+    get_user_model().objects.create_user(username="maria", password="pw-maria-12345")
+    response = client.post(
+        "/accounts/signup/",
+        {"username": taken, "password1": "a-Strong-pass-42", "password2": "a-Strong-pass-42"},
+    )
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    assert get_user_model().objects.count() == 1
+    assert not Profile.objects.exists()
+
+
+@pytest.mark.django_db
+def test_sign_up_refuses_an_unknown_diet(client: Client) -> None:
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "maria",
+            "password1": "a-Strong-pass-42",
+            "password2": "a-Strong-pass-42",
+            "diet": ["carnivore"],
+        },
+    )
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode()
+    assert not get_user_model().objects.filter(username="maria").exists()
 
 
 @pytest.mark.django_db
