@@ -69,6 +69,8 @@ class TrainingRunAdmin(admin.ModelAdmin[TrainingRun]):
         "heartbeat_at",
         "worker",
         "attempts",
+        "data_from",
+        "data_until",
         "finished_at",
         "requested_by",
     )
@@ -80,7 +82,15 @@ class TrainingRunAdmin(admin.ModelAdmin[TrainingRun]):
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(ActionPermissionsMixin, admin.ModelAdmin[ModelVersion]):
-    list_display = ("model_name", "version", "model_type", "state", "created_at", "activated_at")
+    list_display = (
+        "model_name",
+        "version",
+        "model_type",
+        "state",
+        "traffic_share",
+        "created_at",
+        "activated_at",
+    )
     list_filter = ("model_name", "state", "model_type")
     readonly_fields = (
         "model_name",
@@ -88,6 +98,9 @@ class ModelVersionAdmin(ActionPermissionsMixin, admin.ModelAdmin[ModelVersion]):
         "model_type",
         "path",
         "state",
+        "traffic_share",
+        "training_run",
+        "checksum",
         "metrics",
         "metadata",
         "created_at",

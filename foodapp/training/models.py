@@ -14,7 +14,7 @@ class ModelVersion(models.Model):
     """One exported version of a named model, as a folder under MODELS_DIR/<name>/<version>/."""
 
     class State(models.TextChoices):
-        READY = "ready", "Ready"
+        CANDIDATE = "candidate", "Candidate"
         ACTIVE = "active", "Active (served)"
         RETIRED = "retired", "Retired"
 
@@ -22,11 +22,25 @@ class ModelVersion(models.Model):
     version = models.PositiveIntegerField()
     model_type = models.CharField(max_length=32, blank=True)
     path = models.CharField(max_length=500)
-    state = models.CharField(max_length=16, choices=State.choices, default=State.READY)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.CANDIDATE)
     metrics = models.JSONField(default=dict, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     activated_at = models.DateTimeField(null=True, blank=True)
+    training_run = models.ForeignKey(
+        "TrainingRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="made_versions",
+        help_text="the run that exported this version",
+    )
+    checksum = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the version folder's files"
+    )
+    traffic_share = models.FloatField(
+        default=0.0, help_text="fraction of the model's requests this version answers (0-1)"
+    )
 
     class Meta:
         ordering = ["model_name", "-version"]
@@ -39,6 +53,10 @@ class ModelVersion(models.Model):
                 fields=["model_name"],
                 condition=models.Q(state="active"),
                 name="training_one_active_version_per_model",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(traffic_share__gte=0.0, traffic_share__lte=1.0),
+                name="training_traffic_share_is_a_fraction",
             ),
         ]
 
@@ -76,6 +94,10 @@ class TrainingRun(models.Model):
     # Written by the process executing the run every few seconds (TRAINING_HEARTBEAT_SECONDS);
     # older than TRAINING_HEARTBEAT_STALE_SECONDS means the worker is lost.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The data the run trains on: events from data_from (None: the first) until data_until
+    # (set to the start of training when not asked for).
+    data_from = models.DateTimeField(null=True, blank=True)
+    data_until = models.DateTimeField(null=True, blank=True)
     worker = models.CharField(max_length=200, blank=True, help_text="host:pid namespace:pid")
     attempts = models.PositiveSmallIntegerField(default=0)
 

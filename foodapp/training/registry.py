@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
+
+from foodapp.training.params import STANDARD_PARAMETERS, Param, clean_declared
 
 ProgressCallback = Callable[[dict[str, Any]], None]
 
@@ -28,23 +31,47 @@ class ExportedVersion(Protocol):
 
 @dataclass(frozen=True)
 class TrainingRequest:
-    """Everything a trainer gets: where to export, its parameters and a progress callback."""
+    """Everything a trainer gets: where to export, its parameters, a progress callback, and the
+    window of data to train on (None: from the first event / up to the run's start)."""
 
     models_dir: Path
     params: Mapping[str, Any]
     progress: ProgressCallback
     log_dir: Path | None = None
+    data_from: datetime | None = None
+    data_until: datetime | None = None
 
 
 @dataclass(frozen=True)
 class Trainer:
-    """A trainable model: its name, the function that trains it and the parameters it accepts."""
+    """A trainable model: its name, the function that trains it and the parameters it accepts.
+
+    `model_type` is always accepted (one of `model_types`); the other parameters are the ones in
+    `parameters` (by default epochs, seed and max_rows), each validated by its declaration.
+    """
 
     model_name: str
     train: Callable[[TrainingRequest], ExportedVersion]
     description: str = ""
     model_types: tuple[str, ...] = ("wide", "deep", "wide_deep")
     default_params: Mapping[str, Any] = field(default_factory=dict)
+    parameters: tuple[Param, ...] = STANDARD_PARAMETERS
+
+    def declared_parameters(self) -> tuple[Param, ...]:
+        """Every parameter this trainer accepts, model_type first."""
+        model_type = Param("model_type", str, choices=self.model_types, help="model type")
+        return (model_type, *(p for p in self.parameters if p.name != "model_type"))
+
+    def clean_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The parameters with this trainer's defaults filled in (model_type always set).
+
+        Raises:
+            InvalidParamsError: an unknown or unusable parameter (the message names it).
+        """
+        defaults = {"model_type": self.model_types[-1], **self.default_params}
+        return clean_declared(
+            parameters=self.declared_parameters(), defaults=defaults, params=params
+        )
 
 
 class UnknownModelError(LookupError):

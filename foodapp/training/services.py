@@ -14,13 +14,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from foodapp.training.heartbeat import ProgressRecorder, RunHeartbeat, json_safe
 from foodapp.training.liveness import worker_identity, worker_is_gone
 from foodapp.training.models import OPEN_STATES, ModelVersion, TrainingRun
-from foodapp.training.params import clean_params
+from foodapp.training.params import InvalidParamsError, clean_params
 from foodapp.training.registry import (
     ExportedVersion,
     ProgressCallback,
@@ -29,6 +30,7 @@ from foodapp.training.registry import (
     trainer_for,
 )
 from foodapp.training.store import (
+    folder_checksum,
     model_names_on_disk,
     remove_half_written_exports,
     run_log_dir,
@@ -41,6 +43,7 @@ WORKER_LOST = "worker lost: no heartbeat since {since} (worker {worker})"
 WORKER_LOST_TOO_OFTEN = (
     "worker lost: the run's worker died {attempts} times (killed, out of memory?); not retried"
 )
+DATA_WINDOW_BACKWARDS = "data_from: must be before data_until ({start} >= {end})"
 RUN_INTERRUPTED = "interrupted: the training process was stopped (Ctrl-C or exit)"
 # A run is trained at most this often: a redelivery after that many lost workers fails it.
 MAX_ATTEMPTS = 2
@@ -65,13 +68,18 @@ def training_run_create(
     model_name: str,
     params: Mapping[str, Any] | None = None,
     requested_by: AbstractBaseUser | AnonymousUser | None = None,
+    data_from: datetime | None = None,
+    data_until: datetime | None = None,
 ) -> TrainingRun:
     """Validate and store a queued run.
 
     Args:
         model_name: a registered model name, e.g. "census".
-        params: model_type, epochs, seed, max_rows; validated against the trainer.
+        params: the parameters the model's trainer declares (census and food: model_type,
+            epochs, seed, max_rows); validated by the trainer.
         requested_by: the staff user who asked, if any.
+        data_from: train on data from this time (None: from the first event).
+        data_until: train on data up to this time (None: up to the start of training).
 
     Returns:
         The new run, state "queued".
@@ -84,12 +92,16 @@ def training_run_create(
     """
     trainer = trainer_for(model_name)
     cleaned = clean_params(trainer=trainer, params=params or {})
+    if data_from is not None and data_until is not None and data_from >= data_until:
+        raise InvalidParamsError(DATA_WINDOW_BACKWARDS.format(start=data_from, end=data_until))
     try:
         with transaction.atomic():
             return TrainingRun.objects.create(
                 model_name=model_name,
                 params=cleaned,
                 requested_by_id=requested_by.pk if requested_by and requested_by.pk else None,
+                data_from=data_from,
+                data_until=data_until,
             )
     except IntegrityError:
         open_run = TrainingRun.objects.filter(model_name=model_name, state__in=OPEN_STATES).first()
@@ -103,6 +115,8 @@ def training_run_start(
     model_name: str,
     params: Mapping[str, Any] | None = None,
     requested_by: AbstractBaseUser | AnonymousUser | None = None,
+    data_from: datetime | None = None,
+    data_until: datetime | None = None,
 ) -> TrainingRun:
     """Create a run and send it to the training queue once the transaction commits.
 
@@ -113,7 +127,13 @@ def training_run_start(
         TrainingRunAlreadyOpenError: see `training_run_create`.
     """
     with transaction.atomic():
-        run = training_run_create(model_name=model_name, params=params, requested_by=requested_by)
+        run = training_run_create(
+            model_name=model_name,
+            params=params,
+            requested_by=requested_by,
+            data_from=data_from,
+            data_until=data_until,
+        )
         transaction.on_commit(lambda: _send(run.pk))
     run.refresh_from_db()
     return run
@@ -144,6 +164,7 @@ def _claim(run_id: int, task_id: str) -> bool:
         worker=worker_identity(),
         celery_task_id=task_id,
         attempts=F("attempts") + 1,
+        data_until=Coalesce(F("data_until"), Value(now)),
     )
     return claimed == 1
 
@@ -290,6 +311,8 @@ def training_run_execute(
             params=run.params,
             progress=ProgressRecorder(heartbeat, progress),
             log_dir=run_log_dir(models_dir, run.model_name, run_id),
+            data_from=run.data_from,
+            data_until=run.data_until,
         )
         exported = trainer.train(request)
         with transaction.atomic():
@@ -303,6 +326,7 @@ def training_run_execute(
                 model_name=run.model_name,
                 exported=exported,
                 model_type=str(run.params.get("model_type", "")),
+                run=run,
             )
             if not ModelVersion.objects.filter(
                 model_name=run.model_name, state=ModelVersion.State.ACTIVE
@@ -344,24 +368,33 @@ def training_run_execute(
 
 
 def model_version_register(
-    *, model_name: str, exported: ExportedVersion, model_type: str = ""
+    *,
+    model_name: str,
+    exported: ExportedVersion,
+    model_type: str = "",
+    run: TrainingRun | None = None,
 ) -> ModelVersion:
-    """Record an exported version folder (state "ready")."""
+    """Record an exported version folder as a candidate, with the checksum of its files and the
+    run that made it (if any)."""
+    path = Path(exported.path)
     version, _ = ModelVersion.objects.update_or_create(
         model_name=model_name,
         version=exported.version,
         defaults={
-            "path": str(exported.path),
+            "path": str(path),
             "model_type": model_type,
             "metrics": json_safe(exported.metrics),
             "metadata": json_safe(exported.metadata),
+            "training_run": run,
+            "checksum": folder_checksum(path) if path.is_dir() else "",
         },
     )
     return version
 
 
 def model_version_activate(*, version: ModelVersion) -> ModelVersion:
-    """Serve `version` from now on; the previously active version becomes "ready".
+    """Serve `version` from now on (all of the model's traffic); the previously active version
+    is retired.
 
     Raises:
         FileNotFoundError: the version's folder is gone (it could not be served).
@@ -369,12 +402,14 @@ def model_version_activate(*, version: ModelVersion) -> ModelVersion:
     if not Path(version.path).is_dir():
         raise FileNotFoundError(VERSION_FOLDER_MISSING.format(path=version.path))
     with transaction.atomic():
-        ModelVersion.objects.select_for_update().filter(
-            model_name=version.model_name, state=ModelVersion.State.ACTIVE
-        ).exclude(pk=version.pk).update(state=ModelVersion.State.READY)
+        others = ModelVersion.objects.select_for_update().filter(model_name=version.model_name)
+        others = others.exclude(pk=version.pk)
+        others.filter(state=ModelVersion.State.ACTIVE).update(state=ModelVersion.State.RETIRED)
+        others.exclude(traffic_share=0).update(traffic_share=0.0)
         version.state = ModelVersion.State.ACTIVE
         version.activated_at = timezone.now()
-        version.save(update_fields=["state", "activated_at"])
+        version.traffic_share = 1.0
+        version.save(update_fields=["state", "activated_at", "traffic_share"])
     return version
 
 

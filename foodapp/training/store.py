@@ -1,4 +1,4 @@
-"""The model store on disk (MODELS_DIR): half-written exports left by dead runs.
+"""The model store on disk (MODELS_DIR): half-written exports left by dead runs, checksums.
 
 recommender's exporter writes each version into `<model>/.tmp-<hex>/` and renames it into place;
 a worker killed before the rename leaves that folder behind. TensorFlow-free on purpose: the
@@ -7,6 +7,7 @@ reaper runs in beat and in web processes.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
 import time
@@ -76,3 +77,16 @@ def model_names_on_disk(models_dir: Path) -> Iterable[str]:
 def run_log_dir(models_dir: Path, model_name: str, run_id: int) -> Path:
     """The TensorBoard log folder of one run."""
     return Path(models_dir) / LOGS_DIR_NAME / model_name / f"run-{run_id}"
+
+
+def folder_checksum(folder: Path) -> str:
+    """SHA-256 over a version folder: each file's relative path, size and bytes, in path order."""
+    digest = hashlib.sha256()
+    root = Path(folder)
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        name = path.relative_to(root).as_posix()
+        digest.update(f"{name}\0{path.stat().st_size}\0".encode())
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()

@@ -62,7 +62,7 @@ def test_activate_action_switches_the_served_version(
     )
     old.refresh_from_db()
     new.refresh_from_db()
-    assert (old.state, new.state) == (ModelVersion.State.READY, ModelVersion.State.ACTIVE)
+    assert (old.state, new.state) == (ModelVersion.State.RETIRED, ModelVersion.State.ACTIVE)
 
 
 def test_activating_a_version_without_files_shows_the_error(
@@ -76,7 +76,7 @@ def test_activating_a_version_without_files_shows_the_error(
     )
     assert "retrain instead" in response.content.decode()
     missing.refresh_from_db()
-    assert missing.state == ModelVersion.State.READY
+    assert missing.state == ModelVersion.State.CANDIDATE
 
 
 def staff_with(client: Client, username: str, *codenames: str) -> Client:
@@ -125,7 +125,7 @@ def test_view_only_staff_get_403_for_activate_and_nothing_changes(
     assert post_action(client, "activate_selected", new).status_code == 403
     old.refresh_from_db()
     new.refresh_from_db()
-    assert (old.state, new.state) == (ModelVersion.State.ACTIVE, ModelVersion.State.READY)
+    assert (old.state, new.state) == (ModelVersion.State.ACTIVE, ModelVersion.State.CANDIDATE)
 
 
 def test_non_staff_cannot_retrain(client: Client, toy_trainer: Trainer) -> None:
@@ -150,7 +150,7 @@ def test_staff_with_the_retrain_permission_can_retrain_but_not_activate(
     assert len(callbacks) == 1
     assert post_action(client, "activate_selected", version).status_code == 403
     version.refresh_from_db()
-    assert version.state == ModelVersion.State.READY
+    assert version.state == ModelVersion.State.CANDIDATE
 
 
 def test_staff_with_the_activate_permission_can_activate(
@@ -191,3 +191,14 @@ def test_retrain_twice_answers_already_running_and_links_the_run(
     page = response.content.decode()
     assert "already running" in page
     assert reverse("admin:training_trainingrun_change", args=[run.pk]) in page
+
+
+def test_a_run_page_and_a_version_page_show_their_records(
+    staff_client: Client, toy_trainer: Trainer
+) -> None:
+    run = services.training_run_execute(run_id=services.training_run_create(model_name="toy").pk)
+    version = run.result_version
+    page = staff_client.get(reverse("admin:training_trainingrun_change", args=[run.pk]))
+    assert page.status_code == 200 and run.worker in page.content.decode()
+    page = staff_client.get(reverse("admin:training_modelversion_change", args=[version.pk]))
+    assert page.status_code == 200 and version.checksum in page.content.decode()

@@ -66,11 +66,11 @@ def test_later_versions_wait_until_activated(toy_trainer: Trainer) -> None:
     first = services.training_run_execute(run_id=services.training_run_create(model_name="toy").pk)
     second = services.training_run_execute(run_id=services.training_run_create(model_name="toy").pk)
     assert second.result_version is not None and first.result_version is not None
-    assert second.result_version.state == ModelVersion.State.READY
+    assert second.result_version.state == ModelVersion.State.CANDIDATE
     assert model_version_active(model_name="toy") == first.result_version
     services.model_version_activate(version=second.result_version)
     first.result_version.refresh_from_db()
-    assert first.result_version.state == ModelVersion.State.READY
+    assert first.result_version.state == ModelVersion.State.RETIRED
     assert model_version_active(model_name="toy") == second.result_version
 
 
@@ -99,7 +99,7 @@ def test_activating_a_version_whose_folder_is_gone_is_refused(toy_trainer: Train
     with pytest.raises(FileNotFoundError, match="retrain"):
         services.model_version_activate(version=version)
     version.refresh_from_db()
-    assert version.state == ModelVersion.State.READY
+    assert version.state == ModelVersion.State.CANDIDATE
 
 
 def test_stale_running_runs_are_failed(toy_trainer: Trainer) -> None:
