@@ -49,10 +49,13 @@ _FAR = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 def _ratings() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(user ids, dish ids, values) of the imported UCI ratings."""
+    """(user ids, dish ids, values) of the imported UCI ratings: UCI people on UCI restaurants
+    (nobody else's events, even if a simulation ran over a catalogue holding the restaurants)."""
     rows = list(
         Event.objects.filter(
-            event_type=EventType.RATING, dish__external_id__startswith=UCI_PREFIX
+            event_type=EventType.RATING,
+            dish__external_id__startswith=UCI_PREFIX,
+            user__profile__external_id__startswith=UCI_PREFIX,
         ).values_list("user_id", "dish_id", "value")
     )
     users = np.asarray([r[0] for r in rows], dtype=np.int64)
@@ -156,6 +159,8 @@ def real_logs_evaluate(
     }
     best = max(("popularity", "item_knn"), key=lambda name: results[name].ndcg)
     columns = _examples()
+    uci_people = {str(u) for u in np.unique(users)}
+    columns = columns_take(columns, np.flatnonzero([u in uci_people for u in columns["user_id"]]))
     held = _pair_mask(columns, *test_pairs)
     train_columns = columns_take(columns, np.flatnonzero(~held))
     # Validation: a further share of each person's training positives, for early stopping.

@@ -17,7 +17,10 @@ VALUE_SHARES_KEY = "value_shares"
 
 
 def simulation_catalogue(*, dish_ids: Sequence[int] | None = None) -> list[SimDish]:
-    """The catalogue (or the given dishes) as simulator dishes, ordered by id.
+    """The menu (or the given dishes) as simulator dishes, ordered by id.
+
+    Items without a course are not dishes (e.g. the imported UCI restaurants): simulated people
+    neither see nor order them, so imported real logs and the simulated world stay apart.
 
     Args:
         dish_ids: Only these dishes, when given.
@@ -25,7 +28,11 @@ def simulation_catalogue(*, dish_ids: Sequence[int] | None = None) -> list[SimDi
     Returns:
         One SimDish per dish; a missing cuisine becomes "Other" and a missing price 10.
     """
-    dishes = Dish.objects.select_related("cuisine").prefetch_related("tags", "ingredients")
+    dishes = (
+        Dish.objects.exclude(course="")
+        .select_related("cuisine")
+        .prefetch_related("tags", "ingredients")
+    )
     if dish_ids is not None:
         dishes = dishes.filter(id__in=list(dish_ids))
     return [

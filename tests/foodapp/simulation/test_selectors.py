@@ -56,3 +56,9 @@ def test_a_run_whose_dishes_changed_is_not_rebuilt(catalogue_in_db, change):
         dish.save()
     with pytest.raises(StaleWorldError, match=f"simulation #{run.pk} cannot be rebuilt"):
         simulation_world(run=run)
+
+
+def test_items_without_a_course_are_not_on_the_simulated_menu(db):
+    dish = Dish.objects.create(name="Pad Thai", slug="pad-thai", course="main")
+    Dish.objects.create(name="Restaurant La Cantina", slug="la-cantina", course="")
+    assert [d.dish_id for d in simulation_catalogue()] == [dish.pk]
