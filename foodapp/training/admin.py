@@ -45,7 +45,7 @@ def _run_link(run: TrainingRun) -> str:
 
 
 @admin.register(TrainingRun)
-class TrainingRunAdmin(admin.ModelAdmin[TrainingRun]):
+class TrainingRunAdmin(ActionPermissionsMixin, admin.ModelAdmin[TrainingRun]):
     list_display = (
         "id",
         "model_name",
@@ -69,15 +69,35 @@ class TrainingRunAdmin(admin.ModelAdmin[TrainingRun]):
         "heartbeat_at",
         "worker",
         "attempts",
+        "cancel_requested_at",
         "data_from",
         "data_until",
         "finished_at",
         "requested_by",
     )
     fields = ("model_name", "params", *readonly_fields)
+    actions = ("cancel_selected",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_retrain_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(RETRAIN_PERMISSION)
+
+    @admin.action(description="Cancel the selected runs", permissions=["retrain"])
+    def cancel_selected(self, request: HttpRequest, queryset: QuerySet[TrainingRun]) -> None:
+        for run in queryset:
+            try:
+                run = services.training_run_cancel(run=run)
+            except services.TrainingRunNotOpenError as error:
+                self.message_user(request, str(error), messages.WARNING)
+                continue
+            if run.state == TrainingRun.State.CANCELLED:
+                self.message_user(request, f"Cancelled {run}.", messages.SUCCESS)
+            else:
+                self.message_user(
+                    request, f"{run}: cancel requested; it stops at its next training step."
+                )
 
 
 @admin.register(ModelVersion)

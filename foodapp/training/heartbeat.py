@@ -2,9 +2,9 @@
 
 A timer thread writes `heartbeat_at` every TRAINING_HEARTBEAT_SECONDS, so a long step without
 progress events (loading data, exporting) still beats; progress events write it too. Each write
-is conditional on the run still being this worker's and running: when it is not (the reaper
-failed it, another worker took it over), the next progress event raises TrainingStopped, so
-the trainer stops between two steps.
+is conditional on the run still being this worker's, running and not cancelled: when it is not
+(cancelled, failed by the reaper, taken over by another worker), the next progress event raises
+TrainingCancelled or TrainingStopped, so the trainer stops between two steps.
 """
 
 from __future__ import annotations
@@ -20,13 +20,14 @@ from django.db import DatabaseError, connections
 from django.utils import timezone
 
 from foodapp.training.models import TrainingRun
-from foodapp.training.registry import ProgressCallback, TrainingStopped
+from foodapp.training.registry import ProgressCallback, TrainingCancelled, TrainingStopped
 
 logger = logging.getLogger(__name__)
 
 PROGRESS_SAVE_INTERVAL_SECONDS = 1.0
 RUN_NO_LONGER_RUNNING = "stopped: the run is {state} now"
 RUN_TAKEN_OVER = "stopped: another worker ({worker}) took the run over"
+RUN_CANCELLED = "cancelled"
 
 
 class RunHeartbeat:
@@ -37,6 +38,7 @@ class RunHeartbeat:
         self.worker = worker
         self.interval = float(settings.TRAINING_HEARTBEAT_SECONDS)
         self.stopped_reason = ""
+        self.cancelled = False
         self._done = threading.Event()
         self._thread = threading.Thread(
             target=self._loop, name=f"training-heartbeat-{run_id}", daemon=True
@@ -62,7 +64,10 @@ class RunHeartbeat:
     def _mine(self) -> Any:
         """The run, only while it is running and this worker's."""
         return TrainingRun.objects.filter(
-            pk=self.run_id, state=TrainingRun.State.RUNNING, worker=self.worker
+            pk=self.run_id,
+            state=TrainingRun.State.RUNNING,
+            worker=self.worker,
+            cancel_requested_at__isnull=True,
         )
 
     def beat(self, **fields: Any) -> None:
@@ -74,16 +79,32 @@ class RunHeartbeat:
             logger.warning("training heartbeat not written", exc_info=True)
 
     def _note_why_not_mine(self) -> None:
-        row = TrainingRun.objects.filter(pk=self.run_id).values("state", "worker").first()
+        row = (
+            TrainingRun.objects.filter(pk=self.run_id)
+            .values("state", "worker", "cancel_requested_at")
+            .first()
+        )
         if row is None:
             return  # not visible to this connection (an uncommitted test row): keep going
-        if row["state"] != TrainingRun.State.RUNNING:
+        if row["cancel_requested_at"] is not None and row["worker"] == self.worker:
+            self.cancelled = True
+            self.stopped_reason = RUN_CANCELLED
+        elif row["state"] != TrainingRun.State.RUNNING:
             self.stopped_reason = RUN_NO_LONGER_RUNNING.format(state=row["state"])
         elif row["worker"] != self.worker:
             self.stopped_reason = RUN_TAKEN_OVER.format(worker=row["worker"])
 
+    def check_now(self) -> None:
+        """Look at the run at once (not at the next beat) and raise if it must stop."""
+        if not self.stopped_reason and not self._mine().exists():
+            self._note_why_not_mine()
+        self.raise_if_stopped()
+
     def raise_if_stopped(self) -> None:
-        """Raise TrainingStopped once the run is no longer this worker's to train."""
+        """Raise TrainingCancelled once the run is cancelled, TrainingStopped once it is no
+        longer this worker's to train."""
+        if self.cancelled:
+            raise TrainingCancelled(self.stopped_reason)
         if self.stopped_reason:
             raise TrainingStopped(self.stopped_reason)
 

@@ -100,6 +100,8 @@ class TrainingRun(models.Model):
     data_until = models.DateTimeField(null=True, blank=True)
     worker = models.CharField(max_length=200, blank=True, help_text="host:pid namespace:pid")
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Set by "cancel" on a running run; its worker stops at the next training step.
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -85,6 +85,10 @@ class TrainingStopped(Exception):  # noqa: N818 (a stop, not a fault)
     """
 
 
+class TrainingCancelled(TrainingStopped):
+    """Raised by the progress callback once someone cancelled the run."""
+
+
 _TRAINERS: dict[str, Trainer] = {}
 # A name for several models trained alike, e.g. "food" -> {"wide": "food_wide", ...}.
 _GROUPS: dict[str, dict[str, str]] = {}

@@ -25,6 +25,7 @@ from foodapp.training.params import InvalidParamsError, clean_params
 from foodapp.training.registry import (
     ExportedVersion,
     ProgressCallback,
+    TrainingCancelled,
     TrainingRequest,
     TrainingStopped,
     trainer_for,
@@ -44,6 +45,7 @@ WORKER_LOST_TOO_OFTEN = (
     "worker lost: the run's worker died {attempts} times (killed, out of memory?); not retried"
 )
 DATA_WINDOW_BACKWARDS = "data_from: must be before data_until ({start} >= {end})"
+RUN_NOT_OPEN = "{run} is already {state}: there is nothing to cancel"
 RUN_INTERRUPTED = "interrupted: the training process was stopped (Ctrl-C or exit)"
 # A run is trained at most this often: a redelivery after that many lost workers fails it.
 MAX_ATTEMPTS = 2
@@ -316,12 +318,9 @@ def training_run_execute(
         )
         exported = trainer.train(request)
         with transaction.atomic():
-            mine = TrainingRun.objects.select_for_update().filter(
-                pk=run_id, state=TrainingRun.State.RUNNING, worker=run.worker
-            )
-            if not mine.exists():
-                heartbeat.stopped_reason = heartbeat.stopped_reason or "stopped: not ours now"
-                heartbeat.raise_if_stopped()
+            mine = TrainingRun.objects.filter(pk=run_id)
+            list(mine.select_for_update())  # a cancel or a reaper waits until this commits
+            heartbeat.check_now()
             version = model_version_register(
                 model_name=run.model_name,
                 exported=exported,
@@ -338,6 +337,9 @@ def training_run_execute(
                 finished_at=timezone.now(),
                 heartbeat_at=timezone.now(),
             )
+    except TrainingCancelled:
+        _finish_cancelled(run, exported)
+        return TrainingRun.objects.filter(pk=run_id).first()
     except TrainingStopped as stop:
         logger.warning("training run stopped", extra={"run_id": run_id, "reason": str(stop)})
         if exported is not None:
@@ -364,6 +366,58 @@ def training_run_execute(
         extra={"run_id": run_id, "model_name": run.model_name, "version": version.version},
     )
     run.refresh_from_db()
+    return run
+
+
+def _finish_cancelled(run: TrainingRun, exported: ExportedVersion | None) -> None:
+    """The worker's side of a cancel: remove what the run wrote, then mark it cancelled."""
+    models_dir = Path(settings.MODELS_DIR)
+    if exported is not None:
+        shutil.rmtree(exported.path, ignore_errors=True)
+    remove_half_written_exports(models_dir, run.model_name)  # the model's open run is this one
+    shutil.rmtree(run_log_dir(models_dir, run.model_name, run.pk), ignore_errors=True)
+    TrainingRun.objects.filter(pk=run.pk, worker=run.worker).update(
+        state=TrainingRun.State.CANCELLED, finished_at=timezone.now(), progress={}
+    )
+    logger.info("training run cancelled", extra={"run_id": run.pk})
+
+
+class TrainingRunNotOpenError(RuntimeError):
+    """The run has finished already: there is nothing to cancel."""
+
+
+def training_run_cancel(*, run: TrainingRun) -> TrainingRun:
+    """Cancel a queued run at once, or ask a running one to stop.
+
+    A running run's worker sees the request within a second or two of its next progress event,
+    stops between two training steps, removes its half-written export and logs, and marks the
+    run cancelled; a run whose worker is lost is cancelled (and cleaned up) here.
+
+    Returns:
+        The run as it is now ("cancelled", or "running" with `cancel_requested_at` set).
+
+    Raises:
+        TrainingRunNotOpenError: the run had finished already.
+    """
+    now = timezone.now()
+    queued = TrainingRun.objects.filter(pk=run.pk, state=TrainingRun.State.QUEUED)
+    if not queued.update(
+        state=TrainingRun.State.CANCELLED, cancel_requested_at=now, finished_at=now
+    ):
+        TrainingRun.objects.filter(
+            pk=run.pk, state=TrainingRun.State.RUNNING, cancel_requested_at__isnull=True
+        ).update(cancel_requested_at=now)
+    run.refresh_from_db()
+    if run.state not in OPEN_STATES and run.state != TrainingRun.State.CANCELLED:
+        raise TrainingRunNotOpenError(RUN_NOT_OPEN.format(run=run, state=run.state))
+    if run.state == TrainingRun.State.RUNNING and _is_lost(run):
+        cancelled = _lost_run_filter(run).update(
+            state=TrainingRun.State.CANCELLED, finished_at=timezone.now()
+        )
+        if cancelled:
+            _remove_half_written_exports(run.model_name)
+        run.refresh_from_db()
+    logger.info("training run cancel requested", extra={"run_id": run.pk, "state": run.state})
     return run
 
 

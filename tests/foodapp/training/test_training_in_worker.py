@@ -110,3 +110,45 @@ def test_a_worker_killed_during_export_leaves_a_failed_run_and_no_half_written_f
     )
     assert answer.status_code == 200 and len(answer.json()["predictions"]) == 1
     assert services.training_run_create(model_name="census").state == TrainingRun.State.QUEUED
+
+
+@pytest.mark.slow
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_run_cancelled_while_the_worker_trains_stops_within_30_seconds(
+    tmp_path: Path, settings
+) -> None:
+    queue = f"training-test-{uuid.uuid4().hex[:8]}"
+    models_dir = tmp_path / "models"
+    settings.MODELS_DIR = models_dir
+    worker_env = {
+        "DATABASE_URL": database_url_for_workers(),
+        "TEST_MODELS_DIR": str(models_dir),
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+    }
+    with (
+        task_routed_to("foodapp.training.tasks.train_model", queue),
+        celery_worker(queue=queue, env=worker_env, log_path=tmp_path / "worker.log"),
+    ):
+        run = services.training_run_start(
+            model_name="census", params={"epochs": 200, "max_rows": 3000, "seed": 3}
+        )
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and not run.progress.get("step"):
+            time.sleep(0.2)
+            run.refresh_from_db()
+        assert run.state == TrainingRun.State.RUNNING and run.progress.get("step"), run.error
+        cancelled_at = time.monotonic()
+        services.training_run_cancel(run=run)
+        while time.monotonic() < cancelled_at + 60 and run.state == TrainingRun.State.RUNNING:
+            time.sleep(0.2)
+            run.refresh_from_db()
+        stopped_after = time.monotonic() - cancelled_at
+
+    log = (tmp_path / "worker.log").read_text()
+    assert run.state == TrainingRun.State.CANCELLED, run.error or log[-3000:]
+    assert stopped_after < 30
+    census_dir = models_dir / "census"
+    assert not census_dir.exists() or not any(census_dir.iterdir())  # no version, no .tmp-
+    assert not (models_dir / "_logs" / "census" / f"run-{run.pk}").exists()
+    assert not ModelVersion.objects.exists()
