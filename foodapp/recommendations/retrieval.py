@@ -5,18 +5,22 @@ catalogue: dishes whose text matches the query (general words such as "seafood" 
 food" match the dishes labelled so), the person's history and favourite cuisines, neighbours of
 their recent dishes in the model's dish embedding space, popular dishes and a little exploration.
 Every source is a lookup in structures the catalogue built once; nothing scans the catalogue.
+The v1 text score is precomputed per word (`TextIndex`), so that scoring the dishes sharing a
+query word is a few numpy operations however many dishes share it.
 """
 
 from __future__ import annotations
 
+import weakref
 import zlib
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
 from foodapp.recommendations.catalogue import Catalogue
 from foodapp.recommendations.request import Filters, RankRequest
-from recommender.text_match import naive_match
+from recommender.text_match import INGREDIENT_WEIGHT, LABEL_WEIGHT, NAME_WEIGHT
 
 TEXT_LIMIT = 200
 HISTORY_LIMIT = 30
@@ -44,38 +48,174 @@ class Candidates:
         return {name: int(found[i]) for i, name in enumerate(SOURCES)}
 
 
-def text_matches(catalogue: Catalogue, query: frozenset[str], limit: int) -> np.ndarray:
-    """Dishes sharing a word with the query, best v1 match first (ties: more popular first)."""
-    hits = [catalogue.word_index[w] for w in query if w in catalogue.word_index]
-    if not hits:
-        return np.zeros(0, dtype=np.int64)
-    positions = np.unique(np.concatenate(hits))
+@dataclass(frozen=True)
+class TextIndex:
+    """Per stem, the dishes having it (as in `catalogue.word_index`) and what v1 needs of each.
+
+    Attributes:
+        source: the catalogue's word index this was built from.
+        positions: per stem, the ascending positions of the dishes having it.
+        weights: per stem and dish, its share of naive_match's numerator (name 1, labels 0.5,
+            ingredients 0.25, added up), aligned with `positions`.
+        in_name: per stem and dish, whether the stem is in the dish's name.
+        name_sizes: the number of stems of every dish's name, by position.
+    """
+
+    source: dict[str, np.ndarray]
+    positions: dict[str, np.ndarray]
+    weights: dict[str, np.ndarray]
+    in_name: dict[str, np.ndarray]
+    name_sizes: np.ndarray
+
+
+_TEXT_INDEX_KEY = "_retrieval_text_index"
+_POPULARITY_RANK_KEY = "_retrieval_popularity_rank"
+
+
+def text_index(catalogue: Catalogue) -> TextIndex:
+    """The catalogue's TextIndex, built on first use (numpy over one flat list of every dish's
+    stems) and kept with the catalogue."""
+    cached = catalogue.__dict__.get(_TEXT_INDEX_KEY)
+    if isinstance(cached, TextIndex) and cached.source is catalogue.word_index:
+        return cached
+    count = len(catalogue)
+    vocabulary = {word: number for number, word in enumerate(catalogue.word_index)}
+    keys, weights, named = [], [], []
     names, labels, ingredients = catalogue.pool.text
-    scores = np.fromiter(
-        (
-            naive_match(query, name=names[p], labels=labels[p], ingredients=ingredients[p])
-            for p in positions
-        ),
-        dtype=np.float64,
-        count=len(positions),
+    for field, weight in (
+        (names, NAME_WEIGHT),
+        (labels, LABEL_WEIGHT),
+        (ingredients, INGREDIENT_WEIGHT),
+    ):
+        words = np.fromiter(map(vocabulary.__getitem__, chain.from_iterable(field)), np.int64)
+        sizes = np.fromiter(map(len, field), dtype=np.int64, count=count)
+        keys.append(words * count + np.repeat(np.arange(count, dtype=np.int64), sizes))
+        weights.append(np.full(len(words), weight, dtype=np.float64))
+        named.append(np.full(len(words), field is names, dtype=np.float64))
+    key, inverse = np.unique(np.concatenate(keys), return_inverse=True)
+    summed = np.bincount(inverse, weights=np.concatenate(weights), minlength=len(key))
+    in_name = np.bincount(inverse, weights=np.concatenate(named), minlength=len(key)) > 0
+    word_of, position = np.divmod(key, max(count, 1))
+    bounds = np.searchsorted(word_of, np.arange(len(vocabulary) + 1)).tolist()
+    spans = [(word, bounds[n], bounds[n + 1]) for word, n in vocabulary.items()]
+    index = TextIndex(
+        source=catalogue.word_index,
+        positions={word: position[start:stop] for word, start, stop in spans},
+        weights={word: summed[start:stop] for word, start, stop in spans},
+        in_name={word: in_name[start:stop] for word, start, stop in spans},
+        name_sizes=np.fromiter(map(len, names), dtype=np.int64, count=count),
     )
-    order = np.lexsort((-catalogue.popularity[positions], -scores))[:limit]
-    return positions[order]
+    catalogue.__dict__[_TEXT_INDEX_KEY] = index
+    return index
+
+
+def _popularity_rank(catalogue: Catalogue) -> np.ndarray:
+    """Each position's place in `catalogue.popular_order` (0 = most popular; ties by id)."""
+    cached = catalogue.__dict__.get(_POPULARITY_RANK_KEY)
+    order = catalogue.popular_order
+    if cached is not None and cached[0] is order:
+        return np.asarray(cached[1])
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order), dtype=np.int64)
+    catalogue.__dict__[_POPULARITY_RANK_KEY] = (order, rank)
+    return rank
+
+
+def text_matches(catalogue: Catalogue, query: frozenset[str], limit: int) -> np.ndarray:
+    """Dishes sharing a word with the query, best v1 match first (ties: more popular first).
+
+    The v1 score of every such dish is the sum of its precomputed per-word weights (exact:
+    multiples of 0.25), and the best `limit` are selected, not sorted all: one integer key per
+    dish orders by score, then popularity, then id, as a lexsort of the three would.
+    """
+    index = text_index(catalogue)
+    words = [w for w in query if w in index.positions]
+    if not words:
+        return np.zeros(0, dtype=np.int64)
+    if len(words) == 1:
+        positions, hits = index.positions[words[0]], index.weights[words[0]]
+    else:
+        summed = np.zeros(len(catalogue), dtype=np.float64)
+        for word in words:
+            summed[index.positions[word]] += index.weights[word]
+        positions = np.flatnonzero(summed)
+        hits = summed[positions]
+    # hits * 4 is a whole number; a dish's popularity rank breaks ties (popularity, then id).
+    key = -np.rint(hits / INGREDIENT_WEIGHT).astype(np.int64) * len(catalogue)
+    key += _popularity_rank(catalogue)[positions]
+    if len(key) > limit:
+        best = np.argpartition(key, limit - 1)[:limit]
+        return np.asarray(positions[best[np.argsort(key[best])]], dtype=np.int64)
+    return np.asarray(positions[np.argsort(key)], dtype=np.int64)
+
+
+def query_relevance(
+    catalogue: Catalogue, positions: np.ndarray, query: frozenset[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """text_match and name_overlap of the query's stems against the dishes at `positions`, equal
+    to recommender.datasets.food.relevance_columns, from the TextIndex (no per-dish Python)."""
+    count = len(positions)
+    if not query or not count:
+        return np.zeros(count, dtype=np.float32), np.zeros(count, dtype=np.float32)
+    index = text_index(catalogue)
+    hits = np.zeros(count, dtype=np.float64)
+    shared = np.zeros(count, dtype=np.int64)
+    for word in query:
+        rows = index.positions.get(word)
+        if rows is None:
+            continue
+        at = np.minimum(np.searchsorted(rows, positions), len(rows) - 1)
+        found = rows[at] == positions
+        hits += np.where(found, index.weights[word][at], 0.0)
+        shared += found & index.in_name[word][at]
+    union = len(query) + index.name_sizes[positions] - shared
+    overlap = np.divide(shared, union, out=np.zeros(count, dtype=np.float64), where=union > 0)
+    return (hits / len(query)).astype(np.float32), overlap.astype(np.float32)
 
 
 def embedding_neighbours(
     embeddings: np.ndarray | None, seeds: np.ndarray, per_seed: int
 ) -> np.ndarray:
-    """The nearest dishes (cosine) to each seed dish in the model's dish embedding space."""
+    """The nearest dishes (cosine) to each seed dish in the model's dish embedding space.
+
+    Only dishes the model embedded (non-zero rows, found once per embedding table) are compared;
+    the others are at similarity 0, so the whole table is compared only for a seed with fewer
+    than `per_seed` neighbours above 0 among them (such as a dish the model never saw).
+    """
     if embeddings is None or not len(seeds) or not len(embeddings):
         return np.zeros(0, dtype=np.int64)
-    similarity = embeddings[seeds] @ embeddings.T
-    similarity[np.arange(len(seeds)), seeds] = -np.inf
-    width = min(per_seed, similarity.shape[1] - 1)
+    width = min(per_seed, len(embeddings) - 1)
     if width <= 0:
         return np.zeros(0, dtype=np.int64)
-    nearest = np.argpartition(-similarity, width - 1, axis=1)[:, :width]
-    return np.asarray(nearest.reshape(-1), dtype=np.int64)
+    embedded = _embedded_rows(embeddings)
+    nearest = np.empty((len(seeds), width), dtype=np.int64)
+    whole = np.ones(len(seeds), dtype=bool)
+    if len(embedded) > width:
+        similarity = embeddings[seeds] @ embeddings[embedded].T
+        similarity[embedded[None, :] == seeds[:, None]] = -np.inf
+        found = np.argpartition(-similarity, width - 1, axis=1)[:, :width]
+        whole = np.take_along_axis(similarity, found, axis=1).min(axis=1) <= 0
+        nearest[~whole] = embedded[found[~whole]]
+    if whole.any():
+        rest = seeds[whole]
+        similarity = embeddings[rest] @ embeddings.T
+        similarity[np.arange(len(rest)), rest] = -np.inf
+        nearest[whole] = np.argpartition(-similarity, width - 1, axis=1)[:, :width]
+    return nearest.reshape(-1)
+
+
+_EMBEDDED: dict[int, tuple[weakref.ref[np.ndarray], np.ndarray]] = {}
+
+
+def _embedded_rows(embeddings: np.ndarray) -> np.ndarray:
+    """Positions of the non-zero rows of an embedding table (cached while the table lives)."""
+    cached = _EMBEDDED.get(id(embeddings))
+    if cached is not None and cached[0]() is embeddings:
+        return cached[1]
+    rows = np.flatnonzero(np.any(embeddings != 0, axis=1))
+    key = id(embeddings)
+    _EMBEDDED[key] = (weakref.ref(embeddings, lambda _: _EMBEDDED.pop(key, None)), rows)
+    return rows
 
 
 def _explore(catalogue: Catalogue, request: RankRequest, count: int) -> np.ndarray:
