@@ -3,7 +3,8 @@
 Prediction calls the SavedModel's `serving_default` concrete function (fixed [batch] signature,
 so no retracing) with numpy arrays built from the instances; explanations call its `explain`
 signature the same way. `logits_arrays` and `explain_arrays` take already-typed numpy columns
-without per-value checks, for in-process ranking.
+without per-value checks, for in-process ranking; a column of one value there stands for every
+row (a ranked person's or query's features), and its string is converted to a tensor once.
 """
 
 from __future__ import annotations
@@ -133,11 +134,15 @@ def _packed_function(
     strings: Sequence[str],
     floats: Sequence[str],
     ints: Sequence[str],
+    *,
+    string_table: bool = False,
 ) -> Callable[..., Any]:
     """A concrete function over three packed tensors that calls a signature of the SavedModel.
 
     One [batch, n] string, float32 and int64 tensor each instead of one tensor per feature: fewer
-    conversions and a cheaper call, with a fixed signature (never retraced).
+    conversions and a cheaper call, with a fixed signature (never retraced). With `string_table`
+    the strings come as a [values] table and a [batch, n] int32 index into it, so that a value
+    shared by every row is converted once.
     """
 
     def call(
@@ -148,14 +153,28 @@ def _packed_function(
         inputs.update({name: packed_ints[:, i] for i, name in enumerate(ints)})
         return cast(dict[str, tf.Tensor], signature(**inputs))
 
-    traced = tf.function(
-        call,
-        input_signature=[
-            tf.TensorSpec([None, len(strings)], tf.string),
-            tf.TensorSpec([None, len(floats)], tf.float32),
-            tf.TensorSpec([None, len(ints)], tf.int64),
-        ],
-    )
+    def call_with_table(
+        table: tf.Tensor, index: tf.Tensor, packed_floats: tf.Tensor, packed_ints: tf.Tensor
+    ) -> dict[str, tf.Tensor]:
+        return call(tf.gather(table, index), packed_floats, packed_ints)
+
+    numbers = [
+        tf.TensorSpec([None, len(floats)], tf.float32),
+        tf.TensorSpec([None, len(ints)], tf.int64),
+    ]
+    if string_table:
+        traced = tf.function(
+            call_with_table,
+            input_signature=[
+                tf.TensorSpec([None], tf.string),
+                tf.TensorSpec([None, len(strings)], tf.int32),
+                *numbers,
+            ],
+        )
+    else:
+        traced = tf.function(
+            call, input_signature=[tf.TensorSpec([None, len(strings)], tf.string), *numbers]
+        )
     return traced.get_concrete_function()
 
 
@@ -198,7 +217,11 @@ class Predictor:
         self._strings = [n for n, e in self._schema.items() if e["dtype"] == "string"]
         self._floats = [n for n, e in self._schema.items() if e["dtype"] == "float"]
         self._ints = [n for n, e in self._schema.items() if e["dtype"] == "int"]
-        self._packed = _packed_function(signature, self._strings, self._floats, self._ints)
+        self._signature = signature
+        # (explain?, string table?) -> packed function, traced on first use.
+        self._functions: dict[tuple[bool, bool], Callable[..., Any]] = {
+            (False, False): _packed_function(signature, self._strings, self._floats, self._ints)
+        }
         explain = metadata.get("explain")
         self._explain_signature = self._loaded.signatures.get(EXPLAIN_SIGNATURE)
         if self._explain_signature is None or not isinstance(explain, dict):
@@ -206,7 +229,6 @@ class Predictor:
             self.wide_inputs: list[str] = []
         else:
             self.wide_inputs = [str(name) for name in explain.get("wide_inputs", [])]
-        self._packed_explain: Callable[..., Any] | None = None
 
     def __repr__(self) -> str:
         return f"Predictor(name={self.name!r}, version={self.version})"
@@ -224,20 +246,26 @@ class Predictor:
         self,
         arrays: Mapping[str, np.ndarray],
         rows: int,
-        function: Callable[..., Any] | None = None,
+        explain: bool = False,
         keys: Sequence[str] = OUTPUT_KEYS,
     ) -> dict[str, np.ndarray]:
-        """Pack the columns into a string, a float and an int matrix, run in batches."""
-        function = function or self._packed
-        strings = np.empty((rows, len(self._strings)), dtype=object)
-        for column, name in enumerate(self._strings):
-            strings[:, column] = arrays[name]
+        """Pack the columns into a string, a float and an int matrix, run in batches.
+
+        A column of one value (when rows > 1) is repeated for every row; when a string column
+        is one, the strings go as a table of values converted once per batch.
+        """
         floats = np.empty((rows, len(self._floats)), dtype=np.float32)
         for column, name in enumerate(self._floats):
             floats[:, column] = arrays[name]
         ints = np.empty((rows, len(self._ints)), dtype=np.int64)
         for column, name in enumerate(self._ints):
             ints[:, column] = arrays[name]
+        if rows > 1 and any(len(arrays[name]) != rows for name in self._strings):
+            return self._run_tabled(arrays, rows, self._function(explain, True), keys, floats, ints)
+        function = self._function(explain, False)
+        strings = np.empty((rows, len(self._strings)), dtype=object)
+        for column, name in enumerate(self._strings):
+            strings[:, column] = arrays[name]
         parts: dict[str, list[np.ndarray]] = {key: [] for key in keys}
         for start in range(0, rows, BATCH_SIZE):
             outputs = function(
@@ -249,18 +277,69 @@ class Predictor:
                 parts[key].append(outputs[key].numpy())
         return {key: np.concatenate(chunks) for key, chunks in parts.items()}
 
+    def _run_tabled(
+        self,
+        arrays: Mapping[str, np.ndarray],
+        rows: int,
+        function: Callable[..., Any],
+        keys: Sequence[str],
+        floats: np.ndarray,
+        ints: np.ndarray,
+    ) -> dict[str, np.ndarray]:
+        """`_run` for string columns of which some hold one value for every row."""
+        parts: dict[str, list[np.ndarray]] = {key: [] for key in keys}
+        for start in range(0, rows, BATCH_SIZE):
+            stop = min(start + BATCH_SIZE, rows)
+            table, index = self._string_table(arrays, rows, start, stop)
+            outputs = function(
+                tf.constant(table, dtype=tf.string),
+                tf.constant(index),
+                tf.constant(floats[start:stop]),
+                tf.constant(ints[start:stop]),
+            )
+            for key in keys:
+                parts[key].append(outputs[key].numpy())
+        return {key: np.concatenate(chunks) for key, chunks in parts.items()}
+
+    def _string_table(
+        self, arrays: Mapping[str, np.ndarray], rows: int, start: int, stop: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Rows start:stop of the string columns as a table of values (a one-value column's
+        value once) and an int32 [rows, columns] index into it."""
+        count = stop - start
+        sizes = [count if len(arrays[name]) == rows else 1 for name in self._strings]
+        table = np.empty(sum(sizes), dtype=object)
+        index = np.empty((count, len(self._strings)), dtype=np.int32)
+        offset = 0
+        for column, (name, size) in enumerate(zip(self._strings, sizes, strict=True)):
+            values = arrays[name]
+            if size == 1:
+                table[offset] = values[0]
+                index[:, column] = offset
+            else:
+                table[offset : offset + count] = values[start:stop]
+                index[:, column] = np.arange(offset, offset + count, dtype=np.int32)
+            offset += size
+        return table, index
+
+    def _function(self, explain: bool, tabled: bool) -> Callable[..., Any]:
+        """The packed serving or explain function, plain or with a string table."""
+        function = self._functions.get((explain, tabled))
+        if function is None:
+            signature = self._explainer() if explain else self._signature
+            function = self._functions[(explain, tabled)] = _packed_function(
+                signature, self._strings, self._floats, self._ints, string_table=tabled
+            )
+        return function
+
     def _explainer(self) -> Callable[..., Any]:
-        """The packed explain function, traced on first use."""
+        """The explain signature, or ExplainUnavailableError."""
         if self._explain_signature is None:
             raise ExplainUnavailableError(
                 f"{self.name} version {self.version} was exported without the "
                 f"{EXPLAIN_SIGNATURE!r} signature; retrain it to explain predictions"
             )
-        if self._packed_explain is None:
-            self._packed_explain = _packed_function(
-                self._explain_signature, self._strings, self._floats, self._ints
-            )
-        return self._packed_explain
+        return cast(Callable[..., Any], self._explain_signature)
 
     def _validated_columns(
         self, inputs: Mapping[str, Sequence[object]]
@@ -289,17 +368,18 @@ class Predictor:
         return arrays, rows
 
     def _typed_columns(self, arrays: Mapping[str, np.ndarray]) -> int:
-        """Check typed columns for presence and equal length only; return the row count."""
-        rows: int | None = None
+        """Check typed columns for presence and equal length only (a column of one value stands
+        for every row); return the row count."""
+        lengths: dict[str, int] = {}
         for name in self._schema:
             if name not in arrays:
                 raise InputError(f"arrays: missing field {name!r}")
-            length = len(arrays[name])
-            if rows is None:
-                rows = length
-            elif length != rows:
+            lengths[name] = len(arrays[name])
+        rows = max(lengths.values(), default=0)
+        for name, length in lengths.items():
+            if length != rows and length != 1:
                 raise InputError(f"arrays.{name}: expected {rows} values, got {length}")
-        return rows or 0
+        return rows
 
     def logits_arrays(self, arrays: Mapping[str, np.ndarray]) -> np.ndarray:
         """Logits of already-typed columns, without per-value validation (in-process ranking).
@@ -307,13 +387,14 @@ class Predictor:
         Args:
             arrays: one 1-D numpy array per raw input: object arrays of str for string inputs,
                 float32 for float inputs, int64 for int inputs (other numeric dtypes are cast;
-                wrong values are not reported by field). Extra keys are ignored.
+                wrong values are not reported by field). An array of one value stands for
+                every row. Extra keys are ignored.
 
         Returns:
             The logits, float32 [rows] (empty for zero rows).
 
         Raises:
-            InputError: a missing field or columns of different lengths.
+            InputError: a missing field or columns of different lengths (other than one).
         """
         rows = self._typed_columns(arrays)
         if not rows:
@@ -332,10 +413,10 @@ class Predictor:
             InputError: a missing field or columns of different lengths.
             ExplainUnavailableError: the version has no explain signature.
         """
-        explainer = self._explainer()
+        self._explainer()
         rows = self._typed_columns(arrays)
         if rows:
-            outputs = self._run(arrays, rows, explainer, EXPLAIN_KEYS)
+            outputs = self._run(arrays, rows, True, EXPLAIN_KEYS)
         else:
             outputs = {key: np.zeros(0, dtype=np.float32) for key in EXPLAIN_KEYS}
             outputs["wide_contributions"] = np.zeros((0, len(self.wide_inputs)), np.float32)
@@ -355,9 +436,9 @@ class Predictor:
             InputError: as `predict_columns`.
             ExplainUnavailableError: the version has no explain signature.
         """
-        explainer = self._explainer()
+        self._explainer()
         arrays, rows = self._validated_columns(inputs)
-        outputs = self._run(arrays, rows, explainer, EXPLAIN_KEYS)
+        outputs = self._run(arrays, rows, True, EXPLAIN_KEYS)
         return self._explanation(outputs, lambda values: values.astype(float).tolist())
 
     def _explanation(

@@ -1,8 +1,9 @@
 """Scoring candidates: the v1 naive score, or a learned model on the candidates' raw features.
 
 The model inputs are built column-wise: each dish column is a gather from the catalogue's
-precomputed arrays, the person, query and context are the same for every row, and only the
-query-dish relevance is computed per candidate. Position is 0: rank as if each dish were first.
+precomputed arrays, the person, query and context are the same for every row, and the query-dish
+relevance comes from the catalogue's per-word text index (retrieval.TextIndex), not from Python
+per candidate. Position is 0: rank as if each dish were first.
 """
 
 from __future__ import annotations
@@ -14,12 +15,8 @@ import numpy as np
 
 from foodapp.recommendations.catalogue import Catalogue
 from foodapp.recommendations.request import RankRequest
-from recommender.datasets.food import (
-    LIST_JOIN,
-    MODEL_INPUTS,
-    SERVING_POSITION,
-    relevance_columns,
-)
+from foodapp.recommendations.retrieval import query_relevance
+from recommender.datasets.food import LIST_JOIN, MODEL_INPUTS, SERVING_POSITION
 
 if TYPE_CHECKING:
     from recommender.serving import Predictor
@@ -42,24 +39,27 @@ class Scores:
     text_match: np.ndarray | None = None
 
 
-def _full(value: object, count: int) -> np.ndarray:
-    """An object array repeating one string."""
-    array = np.empty(count, dtype=object)
-    array[:] = [value] * count
+def _shared(value: object, count: int) -> np.ndarray:
+    """A column holding one value for every candidate: one string (none for no candidates),
+    which the predictor repeats."""
+    array = np.empty(min(count, 1), dtype=object)
+    array[:] = value
     return array
 
 
 def model_inputs(
     catalogue: Catalogue, positions: np.ndarray, request: RankRequest
 ) -> dict[str, np.ndarray]:
-    """The raw model inputs of each candidate (one column per model input)."""
+    """The raw model inputs of the candidates, one column per model input: dish and relevance
+    columns hold a value per candidate; person, query and context columns, the same for every
+    candidate, hold it once (Predictor.logits_arrays repeats a one-value column)."""
     count = len(positions)
     person = request.person
     inputs: dict[str, np.ndarray] = {
         name: values[positions] for name, values in catalogue.pool.columns.items()
     }
     inputs["dish_popularity"] = catalogue.popularity[positions]
-    match, overlap = relevance_columns([request.query] * count, positions, catalogue.pool)
+    match, overlap = query_relevance(catalogue, positions, request.query_stems)
     inputs["text_match"], inputs["name_overlap"] = match, overlap
     recent = LIST_JOIN.join(str(d) for d in person.recent)
     for name, value in (
@@ -72,19 +72,19 @@ def model_inputs(
         ("query_text", request.query),
         ("device", request.device),
     ):
-        inputs[name] = _full(value, count)
+        inputs[name] = _shared(value, count)
     for name, number in (
         ("position", SERVING_POSITION),
         ("hour", request.hour),
         ("weekday", request.weekday),
     ):
-        inputs[name] = np.full(count, number, dtype=np.int64)
+        inputs[name] = np.full(min(count, 1), number, dtype=np.int64)
     return {name: inputs[name] for name in MODEL_INPUTS}
 
 
 def naive_scores(catalogue: Catalogue, positions: np.ndarray, request: RankRequest) -> Scores:
     """v1: character matching of the query, then popularity (the feed: popularity only)."""
-    match, _ = relevance_columns([request.query] * len(positions), positions, catalogue.pool)
+    match, _ = query_relevance(catalogue, positions, request.query_stems)
     popularity = np.log1p(catalogue.popularity[positions])
     top = float(np.log1p(catalogue.popularity.max())) if len(catalogue) else 0.0
     scaled = popularity / top if top > 0 else popularity
