@@ -27,7 +27,8 @@ from foodapp.interactions.selectors import dish_popularity_counts
 from foodapp.recommendations.catalogue import Catalogue, catalogue_build
 from foodapp.recommendations.engine import rank
 from foodapp.recommendations.rankers import LEARNED_RANKERS, RANKERS
-from foodapp.recommendations.request import Person, RankRequest
+from foodapp.recommendations.request import Filters, Person, RankRequest
+from foodapp.recommendations.retrieval import candidates_filter, candidates_retrieve
 from foodapp.recommendations.scoring import V1_POPULARITY_WEIGHT, V1_TEXT_WEIGHT
 from foodapp.recommendations.selectors import dish_embeddings_aligned
 from foodapp.recommendations.training_data import food_test_load
@@ -70,6 +71,10 @@ ERROR_NO_MODEL = "model {name!r} has no version: run `manage.py train food` firs
 Progress = Callable[[str], None]
 
 
+class EvaluationUnavailableError(LookupError):
+    """Something the evaluation needs is missing (a simulation, a trained model)."""
+
+
 @dataclass(frozen=True)
 class Setup:
     """What an evaluation runs on."""
@@ -90,7 +95,7 @@ def _version_for(model_name: str) -> ModelVersion:
         or versions.order_by("-version").first()
     )
     if chosen is None:
-        raise LookupError(ERROR_NO_MODEL.format(name=model_name))
+        raise EvaluationUnavailableError(ERROR_NO_MODEL.format(name=model_name))
     return chosen
 
 
@@ -98,12 +103,12 @@ def evaluation_setup() -> Setup:
     """The latest simulation's world, the catalogue as of its end, and the learned models.
 
     Raises:
-        LookupError: no simulation run, or a food model without any version.
+        EvaluationUnavailableError: no simulation run, or a food model without any version.
         StaleWorldError: the catalogue changed since the simulation.
     """
     run = simulation_run_latest()
     if run is None:
-        raise LookupError(ERROR_NO_SIMULATION)
+        raise EvaluationUnavailableError(ERROR_NO_SIMULATION)
     world = simulation_world(run=run)
     log_end = run.period_start + timedelta(days=run.days)
     catalogue = catalogue_build(
@@ -196,7 +201,63 @@ def offline_evaluate(setup: Setup, *, seed: int = 42) -> dict[str, Any]:
         }
         for name, mask in masks.items()
     }
-    return {"rankers": overall, "slices": slices, "test_examples": len(labels)}
+    return {
+        "rankers": overall,
+        "slices": slices,
+        "test_examples": len(labels),
+        "retrieval": retrieval_recall(setup, test),
+    }
+
+
+RECALL_SAMPLE = 3000
+
+
+def retrieval_recall(setup: Setup, test: Columns, *, sample: int = RECALL_SAMPLE) -> dict[str, Any]:
+    """The share of held-out orders that retrieval (and the filters) put among the candidates.
+
+    Each held-out positive (an ordered impression, or an order without one) is replayed as the
+    request that preceded it: the person's stated profile and recent orders, the query, the hour.
+    The person's older history is not in the example, so the history source only sees the
+    recent orders: the figure is a lower bound.
+    """
+    positives = np.flatnonzero(np.asarray(test[LABEL]) == 1)
+    if len(positives) > sample:
+        positives = np.random.default_rng(0).choice(positives, size=sample, replace=False)
+    predictor = setup.predictors.get("v4")
+    embeddings = dish_embeddings_aligned(predictor, setup.catalogue) if predictor else None
+    found = []
+    sizes = []
+    for row in positives:
+        recent = tuple(int(d) for d in str(test["user_recent_dishes"][row]).split("|") if d)
+        person = Person(
+            user_id=str(test["user_id"][row]),
+            diet=str(test["user_diet"][row]),
+            favourite_cuisines=str(test["user_favourite_cuisines"][row]),
+            area=str(test["user_area"][row]),
+            recent=recent,
+            ordered=recent,
+        )
+        request = RankRequest(
+            person=person,
+            query=str(test["query"][row]),
+            hour=int(test["hour"][row]),
+            weekday=int(test["weekday"][row]),
+            device=str(test["device"][row]),
+        )
+        candidates = candidates_filter(
+            setup.catalogue,
+            candidates_retrieve(setup.catalogue, request, embeddings=embeddings),
+            request,
+            Filters(),
+        )
+        ids = setup.catalogue.ids[candidates.positions]
+        found.append(int(test["dish_id"][row]) in set(ids.tolist()))
+        sizes.append(len(candidates))
+    return {
+        "recall": float(np.mean(found)) if found else None,
+        "orders": len(found),
+        "mean_candidates": float(np.mean(sizes)) if sizes else None,
+    }
 
 
 # Online -------------------------------------------------------------------------------------
@@ -330,6 +391,9 @@ def online_run(
         if BASELINE in results and name != BASELINE:
             gain, gain_ci = _interval(paired_difference(result, results[BASELINE]))
             metrics["online_gain_vs_v2"], metrics["online_gain_vs_v2_ci95"] = gain, gain_ci
+        if name == "v4" and "v3" in results:
+            gain, gain_ci = _interval(paired_difference(result, results["v3"]))
+            metrics["online_gain_vs_v3"], metrics["online_gain_vs_v3_ci95"] = gain, gain_ci
         overall[name] = metrics
     slices: dict[str, dict[str, Any]] = {}
     for slice_name, mask in online_slice_masks(results["oracle"]).items():
@@ -398,6 +462,7 @@ def evaluation_run(
         "rankers": rankers,
         "slices": online["slices"],
         "offline_slices": offline["slices"],
+        "retrieval": offline["retrieval"],
         "versions": setup.versions,
         "setup": {
             "simulation_run": setup.run.pk,
@@ -420,6 +485,13 @@ def evaluation_run(
 
         result["real_logs"] = real_logs_evaluate(progress=progress)
     result["claims"] = claims(result)
+    recall = offline["retrieval"]["recall"]
+    if recall is not None:
+        result["claims"].append(
+            f"Retrieval put {100 * recall:.1f}% of {offline['retrieval']['orders']:,} held-out "
+            f"orders among its candidates (about {offline['retrieval']['mean_candidates']:.0f} "
+            "per request)."
+        )
     result["seconds"] = round(time.perf_counter() - started, 1)
     return result
 
@@ -467,6 +539,13 @@ def claims(result: Mapping[str, Any]) -> list[str]:
                 f"{key} vs v2 wide, paired over the same sessions: {gain:+.3f} "
                 f"[{_fmt(low)}, {_fmt(high)}]."
             )
+    v4_v3 = rankers.get("v4", {}).get("online_gain_vs_v3")
+    if v4_v3 is not None:
+        low, high = rankers["v4"]["online_gain_vs_v3_ci95"]
+        out.append(
+            f"v4 vs v3 deep, paired over the same sessions: {v4_v3:+.3f} "
+            f"[{_fmt(low)}, {_fmt(high)}]."
+        )
     for slice_name, key, what in (
         (
             "head queries with memorable pairs",
@@ -476,6 +555,8 @@ def claims(result: Mapping[str, Any]) -> list[str]:
         ("home feed", "v2_minus_v3", "Memorization (home feed: favourites and reorders)"),
         ("tail queries", "v3_minus_v2", "Generalization (tail queries)"),
         ("new people", "v3_minus_v2", "Generalization (new people)"),
+        ("specific queries", "v2_minus_v1", "Specific queries"),
+        ("specific queries", "v3_minus_v1", "Specific queries"),
         ("specific queries", "v4_minus_v1", "Specific queries"),
     ):
         entry = dict(slices.get(slice_name, {}))

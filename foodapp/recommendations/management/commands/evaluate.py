@@ -46,7 +46,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-store", action="store_true", help="do not store the result")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from foodapp.recommendations.evaluation import evaluation_run
+        from foodapp.recommendations.evaluation import EvaluationUnavailableError, evaluation_run
         from foodapp.recommendations.services import evaluation_store
         from foodapp.simulation.selectors import StaleWorldError
 
@@ -64,7 +64,7 @@ class Command(BaseCommand):
                 progress=progress,
                 real_logs=not options["no_real_logs"],
             )
-        except (LookupError, StaleWorldError) as error:
+        except (EvaluationUnavailableError, StaleWorldError) as error:
             raise CommandError(str(error.args[0] if error.args else error)) from None
         if not options["no_store"]:
             evaluation_store(result=result)
