@@ -1,4 +1,5 @@
-"""Admin for training runs and model versions: queue a retrain, activate a version."""
+"""Admin for training runs and model versions: queue a retrain or cancel it, activate a version
+(only one that passes the safe-activation checks)."""
 
 from __future__ import annotations
 
@@ -110,6 +111,7 @@ class ModelVersionAdmin(ActionPermissionsMixin, admin.ModelAdmin[ModelVersion]):
         "traffic_share",
         "created_at",
         "activated_at",
+        "activation_error",
     )
     list_filter = ("model_name", "state", "model_type")
     readonly_fields = (
@@ -121,6 +123,7 @@ class ModelVersionAdmin(ActionPermissionsMixin, admin.ModelAdmin[ModelVersion]):
         "traffic_share",
         "training_run",
         "checksum",
+        "activation_error",
         "metrics",
         "metadata",
         "created_at",
@@ -144,9 +147,9 @@ class ModelVersionAdmin(ActionPermissionsMixin, admin.ModelAdmin[ModelVersion]):
             return
         version = queryset.get()
         try:
-            services.model_version_activate(version=version)
-        except FileNotFoundError as error:
-            self.message_user(request, str(error), messages.ERROR)
+            services.model_version_activate_safely(version=version)
+        except services.ActivationRefusedError as error:
+            self.message_user(request, f"{version}: {error}", messages.ERROR)
             return
         self.message_user(request, f"{version} is now served.", messages.SUCCESS)
 

@@ -29,7 +29,7 @@ def train_in_foreground(
 
     Raises:
         CommandError: bad name or parameters (naming the field), the model is already running,
-            or a failed run.
+            a failed run, or a model left with nothing to serve (its first version was refused).
     """
     services.training_runs_fail_stale()  # e.g. the run of an earlier `make run` stopped midway
     try:
@@ -46,6 +46,14 @@ def train_in_foreground(
     if finished is None or finished.state != TrainingRun.State.SUCCEEDED:
         reason = finished.error.splitlines()[0] if finished and finished.error else "unknown error"
         raise CommandError(f"training {model_name} failed: {reason}")
-    if finished.result_version is None:
+    version = finished.result_version
+    if version is None:
         raise CommandError(f"training {model_name} finished without a version")
-    return finished.result_version
+    if (
+        version.state != ModelVersion.State.ACTIVE
+        and not ModelVersion.objects.filter(
+            model_name=model_name, state=ModelVersion.State.ACTIVE
+        ).exists()
+    ):
+        raise CommandError(f"{model_name} v{version.version}: {version.activation_error}")
+    return version

@@ -41,6 +41,9 @@ class ModelVersion(models.Model):
     traffic_share = models.FloatField(
         default=0.0, help_text="fraction of the model's requests this version answers (0-1)"
     )
+    activation_error = models.TextField(
+        blank=True, help_text="why the last attempt to activate this version was refused"
+    )
 
     class Meta:
         ordering = ["model_name", "-version"]

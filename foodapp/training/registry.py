@@ -48,6 +48,8 @@ class Trainer:
 
     `model_type` is always accepted (one of `model_types`); the other parameters are the ones in
     `parameters` (by default epochs, seed and max_rows), each validated by its declaration.
+    `smoke_check`, given a version folder, loads it and makes one prediction, raising when that
+    fails; None (the default) predicts through recommender's Predictor, as serving does.
     """
 
     model_name: str
@@ -56,6 +58,7 @@ class Trainer:
     model_types: tuple[str, ...] = ("wide", "deep", "wide_deep")
     default_params: Mapping[str, Any] = field(default_factory=dict)
     parameters: tuple[Param, ...] = STANDARD_PARAMETERS
+    smoke_check: Callable[[Path], None] | None = None
 
     def declared_parameters(self) -> tuple[Param, ...]:
         """Every parameter this trainer accepts, model_type first."""

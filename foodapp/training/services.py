@@ -28,6 +28,7 @@ from foodapp.training.registry import (
     TrainingCancelled,
     TrainingRequest,
     TrainingStopped,
+    UnknownModelError,
     trainer_for,
 )
 from foodapp.training.store import (
@@ -45,6 +46,13 @@ WORKER_LOST_TOO_OFTEN = (
     "worker lost: the run's worker died {attempts} times (killed, out of memory?); not retried"
 )
 DATA_WINDOW_BACKWARDS = "data_from: must be before data_until ({start} >= {end})"
+NOT_ACTIVATED_RUN = "not activated: its run #{run_id} is {state}, not succeeded"
+NOT_ACTIVATED_CHANGED = (
+    "not activated: its files changed since export (checksum {found}... is not the recorded "
+    "{recorded}...); retrain"
+)
+NOT_ACTIVATED_LOAD = "not activated: it does not load ({error}); retrain"
+NOT_ACTIVATED_SMOKE = "not activated: its smoke prediction failed: {error}"
 RUN_NOT_OPEN = "{run} is already {state}: there is nothing to cancel"
 RUN_INTERRUPTED = "interrupted: the training process was stopped (Ctrl-C or exit)"
 # A run is trained at most this often: a redelivery after that many lost workers fails it.
@@ -281,8 +289,9 @@ def training_run_execute(
 ) -> TrainingRun | None:
     """Claim a queued run, train, register the exported version; idempotent for a run id.
 
-    The first version of a model is activated at once, so the app has something to serve;
-    later versions stay candidates until someone activates them. A message delivered again for
+    The first version of a model is activated at once (if it passes the checks of
+    `model_version_activate_safely`), so the app has something to serve; later versions stay
+    candidates until someone activates them. A message delivered again for
     a run that is already running (its worker was killed and the broker redelivered) takes the
     run over once that worker is known lost (its process gone, or its heartbeat stale) and
     trains it again; while the other worker still beats, it leaves the run alone.
@@ -327,10 +336,6 @@ def training_run_execute(
                 model_type=str(run.params.get("model_type", "")),
                 run=run,
             )
-            if not ModelVersion.objects.filter(
-                model_name=run.model_name, state=ModelVersion.State.ACTIVE
-            ).exists():
-                version = model_version_activate(version=version)
             mine.update(
                 state=TrainingRun.State.SUCCEEDED,
                 result_version=version,
@@ -365,6 +370,13 @@ def training_run_execute(
         "training run succeeded",
         extra={"run_id": run_id, "model_name": run.model_name, "version": version.version},
     )
+    if not ModelVersion.objects.filter(
+        model_name=run.model_name, state=ModelVersion.State.ACTIVE
+    ).exists():
+        try:
+            model_version_activate_safely(version=version)
+        except ActivationRefusedError:
+            logger.warning("first version not activated", extra={"run_id": run_id}, exc_info=True)
     run.refresh_from_db()
     return run
 
@@ -464,6 +476,72 @@ def model_version_activate(*, version: ModelVersion) -> ModelVersion:
         version.activated_at = timezone.now()
         version.traffic_share = 1.0
         version.save(update_fields=["state", "activated_at", "traffic_share"])
+    return version
+
+
+class ActivationRefusedError(RuntimeError):
+    """The version may not be served; the message (also stored on the version) says why."""
+
+
+def _activation_refusal(version: ModelVersion) -> str:
+    """Why `version` may not be served, or "" when it may."""
+    from foodapp.training.smoke import VersionDoesNotLoadError, predictor_smoke_check
+
+    if version.training_run_id is not None:
+        state = (
+            TrainingRun.objects.filter(pk=version.training_run_id)
+            .values_list("state", flat=True)
+            .first()
+        )
+        if state is not None and state != TrainingRun.State.SUCCEEDED:
+            return NOT_ACTIVATED_RUN.format(run_id=version.training_run_id, state=state)
+    path = Path(version.path)
+    if not path.is_dir():
+        return VERSION_FOLDER_MISSING.format(path=version.path)
+    if version.checksum:  # versions registered before checksums existed have none
+        found = folder_checksum(path)
+        if found != version.checksum:
+            return NOT_ACTIVATED_CHANGED.format(found=found[:12], recorded=version.checksum[:12])
+    try:
+        trainer = trainer_for(version.model_name)
+    except UnknownModelError:
+        trainer = None
+    try:
+        if trainer is not None and trainer.smoke_check is not None:
+            trainer.smoke_check(path)
+        else:
+            predictor_smoke_check(version)
+    except VersionDoesNotLoadError as error:
+        return NOT_ACTIVATED_LOAD.format(error=error)
+    except Exception as error:
+        return NOT_ACTIVATED_SMOKE.format(error=f"{type(error).__name__}: {error}")
+    return ""
+
+
+def model_version_activate_safely(*, version: ModelVersion) -> ModelVersion:
+    """Serve `version` only if its run succeeded, its files match their checksum, it loads and it
+    answers a smoke prediction; otherwise it stays as it was and the reason is recorded in
+    `activation_error`.
+
+    Raises:
+        ActivationRefusedError: one of the checks failed (the message says which and why).
+    """
+    reason = _activation_refusal(version)
+    if reason:
+        ModelVersion.objects.filter(pk=version.pk).update(activation_error=reason)
+        version.activation_error = reason
+        logger.warning(
+            "model version not activated",
+            extra={"model_name": version.model_name, "version": version.version, "reason": reason},
+        )
+        raise ActivationRefusedError(reason)
+    try:
+        version = model_version_activate(version=version)
+    except FileNotFoundError as error:  # removed since the checks
+        raise ActivationRefusedError(str(error)) from error
+    if version.activation_error:
+        version.activation_error = ""
+        version.save(update_fields=["activation_error"])
     return version
 
 

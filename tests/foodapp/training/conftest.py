@@ -1,7 +1,8 @@
 """A small registered trainer for testing the training machinery without TensorFlow.
 
 It stands in for the ML only (the census and food trainers are tested with real models elsewhere):
-it writes a version folder the way recommender's exporter does and reports progress.
+it writes a version folder the way recommender's exporter does and reports progress, and has its
+own smoke check (a real model's is a prediction through recommender's Predictor).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 from foodapp.training.registry import Trainer, TrainingRequest, register_trainer, unregister_trainer
 
 TOY_MODEL = "toy"
+BROKEN_SEED = 666  # a toy trained with this seed exports weights that predict NaN
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ def train_toy(request: TrainingRequest) -> ToyExport:
     folder.mkdir(parents=True, exist_ok=True)
     version = 1 + max((int(p.name) for p in folder.iterdir() if p.name.isdigit()), default=0)
     (folder / str(version)).mkdir()
+    weights = "nan" if request.params.get("seed") == BROKEN_SEED else "0.5"
+    (folder / str(version) / "weights.txt").write_text(weights)
     for epoch in (1, 2):
         request.progress(
             {
@@ -48,9 +52,21 @@ def train_toy(request: TrainingRequest) -> ToyExport:
     return ToyExport(version, folder / str(version), {"accuracy": 0.5 + version / 100})
 
 
+def toy_smoke_check(path: Path) -> None:
+    """Load the toy's weights and 'predict': a NaN prediction fails."""
+    prediction = float((path / "weights.txt").read_text())
+    if prediction != prediction:
+        raise ValueError("the prediction is NaN")
+
+
 @pytest.fixture
 def toy_trainer(models_dir: Path) -> Iterator[Trainer]:
-    trainer = Trainer(model_name=TOY_MODEL, train=train_toy, description="test double")
+    trainer = Trainer(
+        model_name=TOY_MODEL,
+        train=train_toy,
+        description="test double",
+        smoke_check=toy_smoke_check,
+    )
     register_trainer(trainer)
     yield trainer
     unregister_trainer(TOY_MODEL)

@@ -54,6 +54,7 @@ def test_retrain_action_queues_a_run_after_commit(
 def test_activate_action_switches_the_served_version(
     staff_client: Client, toy_trainer: Trainer, tmp_path: Path
 ) -> None:
+    (tmp_path / "weights.txt").write_text("0.5")  # the toy's smoke check predicts from it
     old = ModelVersionFactory(model_name="toy", path=str(tmp_path), state=ModelVersion.State.ACTIVE)
     new = ModelVersionFactory(model_name="toy", path=str(tmp_path))
     staff_client.post(
@@ -156,6 +157,7 @@ def test_staff_with_the_retrain_permission_can_retrain_but_not_activate(
 def test_staff_with_the_activate_permission_can_activate(
     client: Client, toy_trainer: Trainer, tmp_path: Path
 ) -> None:
+    (tmp_path / "weights.txt").write_text("0.5")
     version = ModelVersionFactory(model_name="toy", path=str(tmp_path))
     staff_with(client, "operator", *VIEW_ONLY, "activate_modelversion")
     assert post_action(client, "activate_selected", version, follow=True).status_code == 200

@@ -68,7 +68,10 @@ class Command(BaseCommand):
             model_name=model_name, params=params, announce=self.stdout.write
         )
         if activate and version.state != version.State.ACTIVE:
-            version = services.model_version_activate(version=version)
+            try:
+                version = services.model_version_activate_safely(version=version)
+            except services.ActivationRefusedError as error:
+                raise CommandError(f"{version.model_name} v{version.version}: {error}") from None
         metrics = ", ".join(
             f"{key} {value:.4f}"
             for key, value in version.metrics.items()
