@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import OperationalError
-from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db import OperationalError, connections
 from django.test import Client
 
 from foodapp.celery import app as celery_app
@@ -65,20 +64,23 @@ REFUSED = (
 )
 
 
-def refuse_cursors(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every new cursor fails the way psycopg2 does when the server is not there."""
+def refuse_connections(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every query fails connecting, the way psycopg2 does when the server is not there.
 
-    def refuse(self: BaseDatabaseWrapper) -> Any:
+    Patched on the connection itself: Django's test machinery may leave its own `cursor` there.
+    """
+
+    def refuse() -> None:
         raise OperationalError(REFUSED)
 
-    monkeypatch.setattr(BaseDatabaseWrapper, "cursor", refuse)
+    monkeypatch.setattr(connections["default"], "ensure_connection", refuse)
 
 
 @pytest.mark.django_db
 def test_readyz_tells_the_public_only_which_part_fails(
     client: Client, models_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: Any
 ) -> None:
-    refuse_cursors(monkeypatch)
+    refuse_connections(monkeypatch)
     with caplog.at_level(logging.WARNING, logger="foodapp.core.readiness"):
         response = client.get("/readyz")
     assert response.status_code == 503
@@ -115,7 +117,7 @@ def test_readyz_for_a_signed_in_person_without_the_database_is_still_a_plain_503
 ) -> None:
     staff = django_user_model.objects.create_user(username="ops", password="pw", is_staff=True)
     client.force_login(staff)
-    refuse_cursors(monkeypatch)  # the session cannot be read either
+    refuse_connections(monkeypatch)  # the session cannot be read either
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["database"] == {"ok": False}

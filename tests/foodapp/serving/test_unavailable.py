@@ -6,8 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from django.db import OperationalError
-from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db import OperationalError, connections
 from django.test import Client
 
 from foodapp.census.examples import STORY_EXAMPLES
@@ -19,14 +18,21 @@ REFUSED = (
 )
 
 
-@pytest.fixture
-def database_down(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every new cursor fails the way psycopg2 does when the server is not there."""
+def refuse_connections(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every query fails connecting, the way psycopg2 does when the server is not there.
 
-    def refuse(self: BaseDatabaseWrapper) -> Any:
+    Patched on the connection itself: Django's test machinery may leave its own `cursor` there.
+    """
+
+    def refuse() -> None:
         raise OperationalError(REFUSED)
 
-    monkeypatch.setattr(BaseDatabaseWrapper, "cursor", refuse)
+    monkeypatch.setattr(connections["default"], "ensure_connection", refuse)
+
+
+@pytest.fixture
+def database_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    refuse_connections(monkeypatch)
 
 
 @pytest.mark.django_db
@@ -59,11 +65,7 @@ def test_a_signed_in_caller_gets_the_same_503(
     client: Client, census_version: ModelVersion, django_user_model: Any, monkeypatch: Any
 ) -> None:
     client.force_login(django_user_model.objects.create_user(username="ana", password="pw"))
-
-    def refuse(self: BaseDatabaseWrapper) -> Any:
-        raise OperationalError(REFUSED)
-
-    monkeypatch.setattr(BaseDatabaseWrapper, "cursor", refuse)
+    refuse_connections(monkeypatch)
     response = client.post(
         "/v1/models/census:predict",
         data=json.dumps({"instances": [STORY_EXAMPLES[0]]}),
