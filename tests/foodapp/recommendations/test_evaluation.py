@@ -60,7 +60,7 @@ def test_evaluate_food_json_shape_values_and_storage(simulated_history, models_d
                                                "home feed")) == 60  # fmt: skip
     assert result["claims"] and all(isinstance(c, str) for c in result["claims"])
     retrieval = result["retrieval"]
-    assert 0 < retrieval["orders"] and 0 <= retrieval["recall"] <= 1
+    assert retrieval["orders"] > 0 and 0 <= retrieval["recall"] <= 1
     assert retrieval["mean_candidates"] >= 1
     v4 = result["rankers"]["v4"]
     assert v4["online_gain_vs_v3"] == pytest.approx(
