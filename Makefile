@@ -53,6 +53,9 @@ bench: install-test
 	$(BIN)/python bench/serving.py
 	$(BIN)/python bench/simulate.py
 	$(BIN)/python bench/import_interactions.py
+	$(BIN)/python bench/ranking.py
+	$(BIN)/python bench/recommend.py
+	$(BIN)/python bench/train_food.py
 
 clean:
 	rm -rf $(VENV) var/test-db.sqlite3 var/broker
