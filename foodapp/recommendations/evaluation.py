@@ -29,7 +29,7 @@ from foodapp.recommendations.engine import rank
 from foodapp.recommendations.rankers import LEARNED_RANKERS, RANKERS
 from foodapp.recommendations.request import Filters, Person, RankRequest
 from foodapp.recommendations.retrieval import candidates_filter, candidates_retrieve
-from foodapp.recommendations.scoring import V1_POPULARITY_WEIGHT, V1_TEXT_WEIGHT
+from foodapp.recommendations.scoring import v1_score
 from foodapp.recommendations.selectors import dish_embeddings_aligned
 from foodapp.recommendations.training_data import food_test_load
 from foodapp.simulation.models import SimulationRun
@@ -132,10 +132,9 @@ def evaluation_setup() -> Setup:
 
 def v1_scores(columns: Columns) -> np.ndarray:
     """v1's score of logged examples: text match, then popularity (as the app's v1 ranks)."""
-    popularity = np.log1p(np.asarray(columns["dish_popularity"], dtype=np.float64))
+    popularity = np.asarray(columns["dish_popularity"], dtype=np.float64)
     top = float(popularity.max()) if len(popularity) else 0.0
-    scaled = popularity / top if top > 0 else popularity
-    return np.asarray(V1_TEXT_WEIGHT * columns["text_match"] + V1_POPULARITY_WEIGHT * scaled)
+    return v1_score(columns["text_match"], popularity, top)
 
 
 def learned_scores(predictor: Predictor, columns: Columns) -> np.ndarray:

@@ -82,14 +82,20 @@ def model_inputs(
     return {name: inputs[name] for name in MODEL_INPUTS}
 
 
+def v1_score(match: np.ndarray, popularity: np.ndarray, top_popularity: float) -> np.ndarray:
+    """The v1 score: text match, then popularity (log orders scaled by the most popular's)."""
+    logged = np.log1p(np.asarray(popularity, dtype=np.float64))
+    top = float(np.log1p(top_popularity))
+    scaled = logged / top if top > 0 else logged
+    return np.asarray(V1_TEXT_WEIGHT * np.asarray(match) + V1_POPULARITY_WEIGHT * scaled)
+
+
 def naive_scores(catalogue: Catalogue, positions: np.ndarray, request: RankRequest) -> Scores:
     """v1: character matching of the query, then popularity (the feed: popularity only)."""
     match, _ = query_relevance(catalogue, positions, request.query_stems)
-    popularity = np.log1p(catalogue.popularity[positions])
-    top = float(np.log1p(catalogue.popularity.max())) if len(catalogue) else 0.0
-    scaled = popularity / top if top > 0 else popularity
-    scores = V1_TEXT_WEIGHT * match + V1_POPULARITY_WEIGHT * scaled
-    return Scores(scores=np.asarray(scores, dtype=np.float64), text_match=match)
+    top = float(catalogue.popularity.max()) if len(catalogue) else 0.0
+    scores = v1_score(match, catalogue.popularity[positions], top)
+    return Scores(scores=scores, text_match=match)
 
 
 def model_scores(
