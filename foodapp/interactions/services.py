@@ -20,13 +20,18 @@ from foodapp.catalog.models import Dish
 from foodapp.interactions.event_rows import event_rows_insert, rows_update_from_values
 from foodapp.interactions.models import Event, EventType, SearchQuery
 from foodapp.interactions.query_text import normalize_query
+from foodapp.recommendations.cache import suggestions_drop_for_people
 
 EVENT_TYPES = frozenset(EventType.values)
 EVENTS_NEEDING_DISH = frozenset(
-    {EventType.IMPRESSION, EventType.CLICK, EventType.ORDER, EventType.RATING}
+    {EventType.IMPRESSION, EventType.CLICK, EventType.ORDER, EventType.RATING, EventType.DISMISS}
 )
+# Events after which a person's cached suggestions are stale (recommendations/cache.py).
+EVENTS_CHANGING_SUGGESTIONS = frozenset({EventType.ORDER})
 
-ERROR_EVENT_TYPE = "event_type {value!r} is not one of: click, impression, order, rating, search."
+ERROR_EVENT_TYPE = (
+    "event_type {value!r} is not one of: " + ", ".join(sorted(EventType.values)).replace("{", "") + "."
+)
 ERROR_NAIVE_TIME = "occurred_at must be timezone-aware, got {value!r}."
 ERROR_DISH_REQUIRED = "a {event_type} event needs a dish_id."
 ERROR_RATING_VALUE = "a rating event needs a numeric value."
@@ -343,6 +348,13 @@ def _write_batch(batch: Sequence[EventInput]) -> None:
         raise EventValidationError(ERROR_UNKNOWN_REFERENCE.format(detail=error)) from error
 
 
+def _suggestions_drop(batch: Sequence[EventInput]) -> None:
+    """Once the batch is committed, drop the cached suggestions of people it changes."""
+    people = {e.user_id for e in batch if e.event_type in EVENTS_CHANGING_SUGGESTIONS}
+    if people:
+        transaction.on_commit(partial(suggestions_drop_for_people, user_ids=people))
+
+
 def events_record_bulk(*, events: Iterable[EventInput], batch_size: int = 5000) -> int:
     """Append events to the log in batches, each batch in its own transaction.
 
@@ -364,6 +376,7 @@ def events_record_bulk(*, events: Iterable[EventInput], batch_size: int = 5000) 
     for batch in _batches(events, batch_size):
         events_validate(batch)
         _write_batch(batch)
+        _suggestions_drop(batch)
         written += len(batch)
     return written
 
@@ -429,6 +442,7 @@ def event_record(
             _dish_counters_add([event])
     except IntegrityError as error:
         raise EventValidationError(ERROR_UNKNOWN_REFERENCE.format(detail=error)) from error
+    _suggestions_drop([event])
     return saved
 
 
@@ -462,6 +476,7 @@ def events_upsert_bulk(*, events: Iterable[EventInput], batch_size: int = 5000) 
                 _events_upsert(latest)
         except IntegrityError as error:
             raise EventValidationError(ERROR_UNKNOWN_REFERENCE.format(detail=error)) from error
+        _suggestions_drop(latest)
         written += len(latest)
     return written
 

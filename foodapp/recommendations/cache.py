@@ -1,0 +1,134 @@
+"""The suggestion cache: a served list kept per person, query, filters, ranker and version.
+
+Entries live in Django's default cache (Redis when REDIS_URL is set, process memory otherwise).
+An entry is found again only while three things hold, because each is part of its key:
+- the version that serves is the one that ranked it (a newly activated version misses);
+- the person's generation is unchanged (recording an order or a dismissal for them draws a new
+  generation, see `suggestions_drop_for_people`, called by the event-recording service);
+- the hour and weekday are the same (they are model inputs), and at most SUGGESTIONS_SECONDS.
+
+The cache is an accelerator, never a dependency: when it fails (Redis down), each operation logs
+the error and behaves as a miss, so suggestions are computed and served, and events are stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+GENERATION_SECONDS = 30 * 24 * 60 * 60
+DEFAULT_SUGGESTIONS_SECONDS = 300
+_GUEST = "guest"
+_FIRST_GENERATION = "0"
+
+
+def suggestions_seconds() -> int:
+    """How long a cached list may be served (settings.SUGGESTIONS_CACHE_SECONDS)."""
+    return int(getattr(settings, "SUGGESTIONS_CACHE_SECONDS", DEFAULT_SUGGESTIONS_SECONDS))
+
+
+def _generation_key(user_id: int) -> str:
+    """The cache key of one person's generation."""
+    return f"suggestions:generation:{user_id}"
+
+
+def _cache_failed(operation: str, error: Exception) -> None:
+    """Log a cache failure once per call; the caller carries on as if the cache were empty."""
+    logger.warning(
+        "suggestion cache unavailable: %s failed (%s: %s)",
+        operation,
+        type(error).__name__,
+        error,
+    )
+
+
+def person_generation(*, user_id: int | None) -> str:
+    """The person's current generation ("guest" for guests; "0" before any drop).
+
+    Returns:
+        The generation, or "" when the cache cannot be read (then nothing may be cached).
+    """
+    if user_id is None:
+        return _GUEST
+    try:
+        value = cache.get(_generation_key(user_id))
+    except Exception as error:  # redis-py's ConnectionError, TimeoutError, ...
+        _cache_failed("reading a generation", error)
+        return ""
+    return str(value) if value is not None else _FIRST_GENERATION
+
+
+def suggestions_drop_for_people(*, user_ids: Iterable[int]) -> None:
+    """Forget every cached list of these people by drawing each a new generation.
+
+    Args:
+        user_ids: the people whose suggestions changed (they ordered or dismissed).
+    """
+    ids = sorted(set(user_ids))
+    if not ids:
+        return
+    generation = uuid.uuid4().hex[:12]
+    try:
+        cache.set_many({_generation_key(i): generation for i in ids}, GENERATION_SECONDS)
+    except Exception as error:
+        _cache_failed("dropping suggestions", error)
+
+
+def suggestions_key(*, user_id: int | None, generation: str, parts: Mapping[str, Any]) -> str:
+    """The cache key of one list: the person, their generation and what was asked.
+
+    Args:
+        user_id: the person (None for guests, who share their lists).
+        generation: from `person_generation`.
+        parts: everything else the list depends on (query, filters, ranker, version, k, ...),
+            with values whose repr is stable (str, int, bool, None, sorted tuples).
+
+    Returns:
+        A short key safe for every cache backend.
+    """
+    described = "|".join(f"{name}={parts[name]!r}" for name in sorted(parts))
+    digest = hashlib.sha256(described.encode("utf-8", "backslashreplace")).hexdigest()[:32]
+    return f"suggestions:{user_id if user_id is not None else _GUEST}:{generation}:{digest}"
+
+
+def suggestions_cached(
+    *, user_id: int | None, parts: Mapping[str, Any], compute: Callable[[], T]
+) -> tuple[T, bool]:
+    """The cached list for this person and request, or `compute()` stored for the next time.
+
+    Args:
+        user_id: the person (None for a guest).
+        parts: what the list depends on besides the person (see `suggestions_key`); include the
+            version that serves, so that activating another one misses.
+        compute: builds the list on a miss; its exceptions propagate and nothing is stored.
+
+    Returns:
+        The list and whether it came from the cache.
+    """
+    generation = person_generation(user_id=user_id)
+    if not generation:
+        return compute(), False
+    key = suggestions_key(user_id=user_id, generation=generation, parts=parts)
+    try:
+        found = cache.get(key)
+    except Exception as error:
+        _cache_failed("reading suggestions", error)
+        return compute(), False
+    if found is not None:
+        return found, True
+    value = compute()
+    try:
+        cache.set(key, value, suggestions_seconds())
+    except Exception as error:
+        _cache_failed("storing suggestions", error)
+    return value, False
