@@ -142,6 +142,12 @@ TRAINING_TIME_LIMIT = env_int("TRAINING_TIME_LIMIT", 3 * 60 * 60, minimum=60)
 # run whose heartbeat is older than the stale limit with "worker lost".
 TRAINING_HEARTBEAT_SECONDS: float = 5
 TRAINING_HEARTBEAT_STALE_SECONDS: float = 60
+# Safe activation's margin rule (foodapp.training.activation_policy): per model name, "*" for the
+# others, None for no rule. A version whose validation AUC is more than 0.01 below the active
+# version's stays a candidate.
+TRAINING_ACTIVATION_POLICIES: dict[str, dict[str, object] | None] = {
+    "*": {"metric": "validation.auc", "margin": 0.01},
+}
 
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL

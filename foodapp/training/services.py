@@ -502,6 +502,9 @@ def _activation_refusal(version: ModelVersion) -> str:
         found = folder_checksum(path)
         if found != version.checksum:
             return NOT_ACTIVATED_CHANGED.format(found=found[:12], recorded=version.checksum[:12])
+    behind = _margin_refusal(version)
+    if behind:
+        return behind
     try:
         trainer = trainer_for(version.model_name)
     except UnknownModelError:
@@ -518,9 +521,33 @@ def _activation_refusal(version: ModelVersion) -> str:
     return ""
 
 
+def _margin_refusal(version: ModelVersion) -> str:
+    """Why `version` falls too far behind the active version (the margin rule), or ""."""
+    from foodapp.training.activation_policy import margin_policy_for, margin_refusal
+
+    policy = margin_policy_for(version.model_name)
+    if policy is None:
+        return ""
+    active = (
+        ModelVersion.objects.filter(model_name=version.model_name, state=ModelVersion.State.ACTIVE)
+        .exclude(pk=version.pk)
+        .first()
+    )
+    if active is None:
+        return ""
+    return margin_refusal(
+        policy=policy,
+        candidate_metrics=version.metrics,
+        active_metrics=active.metrics,
+        active_version=active.version,
+    )
+
+
 def model_version_activate_safely(*, version: ModelVersion) -> ModelVersion:
-    """Serve `version` only if its run succeeded, its files match their checksum, it loads and it
-    answers a smoke prediction; otherwise it stays as it was and the reason is recorded in
+    """Serve `version` only if its run succeeded, its files match their checksum, it does not
+    fall behind the active version by more than the margin policy allows
+    (`activation_policy`, setting TRAINING_ACTIVATION_POLICIES), it loads and it answers a smoke
+    prediction; otherwise it stays as it was and the reason is recorded in
     `activation_error`.
 
     Raises:
