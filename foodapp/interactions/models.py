@@ -14,6 +14,8 @@ class EventType(models.TextChoices):
     CLICK = "click", "Click"
     ORDER = "order", "Order"
     RATING = "rating", "Rating"
+    # "Not for me": negative feedback; the dish is never suggested to that person again.
+    DISMISS = "dismiss", "Dismiss"
 
 
 class SearchQuery(models.Model):

@@ -27,11 +27,9 @@ EVENTS_NEEDING_DISH = frozenset(
     {EventType.IMPRESSION, EventType.CLICK, EventType.ORDER, EventType.RATING, EventType.DISMISS}
 )
 # Events after which a person's cached suggestions are stale (recommendations/cache.py).
-EVENTS_CHANGING_SUGGESTIONS = frozenset({EventType.ORDER})
+EVENTS_CHANGING_SUGGESTIONS = frozenset({EventType.ORDER, EventType.DISMISS})
 
-ERROR_EVENT_TYPE = (
-    "event_type {value!r} is not one of: " + ", ".join(sorted(EventType.values)).replace("{", "") + "."
-)
+ERROR_EVENT_TYPE = "event_type {value!r} is not one of: " + ", ".join(sorted(EventType.values))
 ERROR_NAIVE_TIME = "occurred_at must be timezone-aware, got {value!r}."
 ERROR_DISH_REQUIRED = "a {event_type} event needs a dish_id."
 ERROR_RATING_VALUE = "a rating event needs a numeric value."

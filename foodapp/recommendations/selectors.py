@@ -45,7 +45,7 @@ def person_for(*, user: User | None, now: datetime | None = None) -> Person:
         now: the moment of the request (default now).
 
     Returns:
-        Their profile features, recent orders and order history.
+        Their profile features, recent orders, order history and dismissed dishes.
     """
     if user is None or not user.is_authenticated or user.pk is None:
         return Person()
@@ -66,7 +66,14 @@ def person_for(*, user: User | None, now: datetime | None = None) -> Person:
         area=values["user_area"],
         recent=tuple(recent),
         ordered=history,
+        dismissed=dishes_dismissed(user_id=user.pk),
     )
+
+
+def dishes_dismissed(*, user_id: int) -> frozenset[int]:
+    """Every dish this person said "not for me" to: never suggested to them again."""
+    rows = Event.objects.filter(user_id=user_id, event_type=EventType.DISMISS, dish__isnull=False)
+    return frozenset(rows.values_list("dish_id", flat=True))
 
 
 def person_user_by_external_id(*, external_id: str) -> AbstractBaseUser:
