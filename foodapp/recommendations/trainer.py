@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from foodapp.recommendations.rankers import RANKERS
 from foodapp.training.registry import ExportedVersion, Trainer, TrainingRequest
 from recommender.datasets.food import MODEL_NAMES
 
@@ -49,6 +50,7 @@ FOOD_TRAINERS: tuple[Trainer, ...] = tuple(
         "query, dish, context) from the interaction log.",
         model_types=(model_type,),
         default_params={"model_type": model_type},
+        evaluation_ranker=next(k for k, info in RANKERS.items() if info.model_type == model_type),
     )
     for model_type, name in MODEL_NAMES.items()
 )

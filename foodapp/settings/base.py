@@ -142,6 +142,9 @@ TRAINING_TIME_LIMIT = env_int("TRAINING_TIME_LIMIT", 3 * 60 * 60, minimum=60)
 # run whose heartbeat is older than the stale limit with "worker lost".
 TRAINING_HEARTBEAT_SECONDS: float = 5
 TRAINING_HEARTBEAT_STALE_SECONDS: float = 60
+# The TensorBoard that serves every run's logs (MODELS_DIR/_logs; `make run` and docker-compose
+# start it); the admin links each run to it. Empty: no link, only the command.
+TENSORBOARD_URL = env_str("TENSORBOARD_URL", "http://127.0.0.1:6006")
 # Safe activation's margin rule (foodapp.training.activation_policy): per model name, "*" for the
 # others, None for no rule. A version whose validation AUC is more than 0.01 below the active
 # version's stays a candidate.

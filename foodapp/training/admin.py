@@ -13,10 +13,13 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from foodapp.training import services
+from foodapp.training.admin_views import (
+    POLL_SCRIPT,
+    RunAdminPagesMixin,
+    VersionMetricsAdminMixin,
+)
 from foodapp.training.models import ModelVersion, TrainingRun
-
-RETRAIN_PERMISSION = "training.retrain_model"
-ACTIVATE_PERMISSION = "training.activate_modelversion"
+from foodapp.training.permissions import ACTIVATE_PERMISSION, RETRAIN_PERMISSION
 
 
 class ActionPermissionsMixin:
@@ -46,11 +49,12 @@ def _run_link(run: TrainingRun) -> str:
 
 
 @admin.register(TrainingRun)
-class TrainingRunAdmin(ActionPermissionsMixin, admin.ModelAdmin[TrainingRun]):
+class TrainingRunAdmin(RunAdminPagesMixin, ActionPermissionsMixin, admin.ModelAdmin[TrainingRun]):
     list_display = (
         "id",
         "model_name",
-        "state",
+        "live_state",
+        "live_progress",
         "created_at",
         "started_at",
         "heartbeat_at",
@@ -61,6 +65,11 @@ class TrainingRunAdmin(ActionPermissionsMixin, admin.ModelAdmin[TrainingRun]):
     list_filter = ("model_name", "state")
     readonly_fields = (
         "state",
+        "live_progress",
+        "note",
+        "metrics_table",
+        "tensorboard",
+        "version_made",
         "progress",
         "error",
         "celery_task_id",
@@ -78,6 +87,9 @@ class TrainingRunAdmin(ActionPermissionsMixin, admin.ModelAdmin[TrainingRun]):
     )
     fields = ("model_name", "params", *readonly_fields)
     actions = ("cancel_selected",)
+
+    class Media:
+        js = (POLL_SCRIPT,)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -102,12 +114,15 @@ class TrainingRunAdmin(ActionPermissionsMixin, admin.ModelAdmin[TrainingRun]):
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(ActionPermissionsMixin, admin.ModelAdmin[ModelVersion]):
+class ModelVersionAdmin(
+    VersionMetricsAdminMixin, ActionPermissionsMixin, admin.ModelAdmin[ModelVersion]
+):
     list_display = (
         "model_name",
         "version",
         "model_type",
         "state",
+        *VersionMetricsAdminMixin.metric_columns,
         "traffic_share",
         "created_at",
         "activated_at",
@@ -129,7 +144,7 @@ class ModelVersionAdmin(ActionPermissionsMixin, admin.ModelAdmin[ModelVersion]):
         "created_at",
         "activated_at",
     )
-    actions = ("activate_selected", "retrain_selected")
+    actions = ("activate_selected", "rollback_selected", "retrain_selected")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -152,6 +167,19 @@ class ModelVersionAdmin(ActionPermissionsMixin, admin.ModelAdmin[ModelVersion]):
             self.message_user(request, f"{version}: {error}", messages.ERROR)
             return
         self.message_user(request, f"{version} is now served.", messages.SUCCESS)
+
+    @admin.action(
+        description="Roll back: serve again the version active before the current one",
+        permissions=["activate"],
+    )
+    def rollback_selected(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
+        for model_name in sorted(set(queryset.values_list("model_name", flat=True))):
+            try:
+                version = services.model_version_rollback(model_name=model_name)
+            except services.ActivationRefusedError as error:
+                self.message_user(request, f"{model_name}: {error}", messages.ERROR)
+                continue
+            self.message_user(request, f"Rolled back: {version} is served.", messages.SUCCESS)
 
     @admin.action(
         description="Retrain: queue a new run with the same model type", permissions=["retrain"]

@@ -76,6 +76,8 @@ class TrainingRun(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
+        # A scheduled run that had nothing new to train on; `note` says why.
+        SKIPPED = "skipped", "Skipped"
 
     model_name = models.CharField(max_length=64)
     params = models.JSONField(default=dict, blank=True)
@@ -105,6 +107,8 @@ class TrainingRun(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     # Set by "cancel" on a running run; its worker stops at the next training step.
     cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    # Shown in the run list: why a scheduled run was skipped, how a version was started.
+    note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -59,6 +59,9 @@ class Trainer:
     default_params: Mapping[str, Any] = field(default_factory=dict)
     parameters: tuple[Param, ...] = STANDARD_PARAMETERS
     smoke_check: Callable[[Path], None] | None = None
+    # The ranker this model is evaluated as in a stored evaluation (metadata["evaluation"]),
+    # e.g. "v4"; "" when it has none. The version list shows that ranker's figures.
+    evaluation_ranker: str = ""
 
     def declared_parameters(self) -> tuple[Param, ...]:
         """Every parameter this trainer accepts, model_type first."""

@@ -587,3 +587,32 @@ def training_runs_fail_stale(*, older_than: timedelta | None = None) -> int:
     for model_name in model_names_on_disk(Path(settings.MODELS_DIR)):
         _remove_half_written_exports(model_name, idle_seconds=limit.total_seconds())
     return failed
+
+
+NO_PREVIOUS_VERSION = "{model} has no earlier served version to roll back to"
+
+
+def model_version_rollback(*, model_name: str) -> ModelVersion:
+    """Serve again the version that was active before the current one, through the safe path.
+
+    The previous version is the retired one activated most recently before the active one.
+
+    Returns:
+        The version served now.
+
+    Raises:
+        ActivationRefusedError: there is no such version, or it fails the safe-activation checks
+            (the message says why; the active version keeps serving).
+    """
+    active = ModelVersion.objects.filter(
+        model_name=model_name, state=ModelVersion.State.ACTIVE
+    ).first()
+    earlier = ModelVersion.objects.filter(
+        model_name=model_name, state=ModelVersion.State.RETIRED, activated_at__isnull=False
+    )
+    if active is not None and active.activated_at is not None:
+        earlier = earlier.filter(activated_at__lt=active.activated_at)
+    previous = earlier.order_by("-activated_at", "-version").first()
+    if previous is None:
+        raise ActivationRefusedError(NO_PREVIOUS_VERSION.format(model=model_name))
+    return model_version_activate_safely(version=previous)

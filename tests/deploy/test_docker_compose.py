@@ -12,6 +12,8 @@ import pytest
 import yaml
 from django.core.management import get_commands
 
+from foodapp.training.store import LOGS_DIR_NAME
+
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
@@ -75,10 +77,9 @@ def check_command(words: list[str]) -> None:
                 assert queue in ("default", "training")
     elif program == "tensorboard":
         assert "tensorboard" in requirement_names()
-        assert (
-            words[words.index("--logdir") + 1]
-            == SERVICES["tensorboard"]["environment"]["MODELS_DIR"]
-        )
+        # the runs' log folders (foodapp.training.store.run_log_dir), as the Procfile serves them
+        models_dir = SERVICES["tensorboard"]["environment"]["MODELS_DIR"]
+        assert words[words.index("--logdir") + 1] == f"{models_dir}/{LOGS_DIR_NAME}"
     elif program == "python":
         assert words[1] == "manage.py" and (ROOT / "manage.py").exists()
         assert words[2] in get_commands(), f"no management command {words[2]}"
@@ -102,3 +103,12 @@ def test_app_services_use_postgres_and_redis_from_the_compose_network() -> None:
         assert "@postgres:5432/" in environment["DATABASE_URL"]
         assert environment["REDIS_URL"].startswith("redis://redis:6379")
         assert environment["DJANGO_SETTINGS_MODULE"] == "foodapp.settings.production"
+
+
+def test_make_run_serves_tensorboard_on_the_runs_log_folders_too() -> None:
+    processes = dict(
+        line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip()
+    )
+    words = shlex.split(processes["tensorboard"])
+    assert words[0] == ".venv/bin/tensorboard"
+    assert words[words.index("--logdir") + 1].endswith(f"/models}}/{LOGS_DIR_NAME}")
