@@ -7,6 +7,7 @@ interaction log, each into a model of its own, so all three can be served side b
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from foodapp.recommendations.rankers import RANKERS
 from foodapp.training.registry import ExportedVersion, Trainer, TrainingRequest
@@ -42,6 +43,17 @@ def _train(model_type: str) -> Callable[[TrainingRequest], ExportedVersion]:
     return train
 
 
+def newest_example_event_at() -> datetime | None:
+    """When the newest event that makes training examples occurred (None: the log is empty)."""
+    from django.db.models import Max
+
+    from foodapp.interactions.models import Event
+    from foodapp.interactions.training_examples import EXAMPLE_EVENT_TYPES
+
+    events = Event.objects.filter(event_type__in=EXAMPLE_EVENT_TYPES, dish__isnull=False)
+    return events.aggregate(newest=Max("occurred_at"))["newest"]
+
+
 FOOD_TRAINERS: tuple[Trainer, ...] = tuple(
     Trainer(
         model_name=name,
@@ -50,6 +62,7 @@ FOOD_TRAINERS: tuple[Trainer, ...] = tuple(
         "query, dish, context) from the interaction log.",
         model_types=(model_type,),
         default_params={"model_type": model_type},
+        newest_data_at=newest_example_event_at,
         evaluation_ranker=next(k for k, info in RANKERS.items() if info.model_type == model_type),
     )
     for model_type, name in MODEL_NAMES.items()

@@ -62,6 +62,9 @@ class Trainer:
     # The ranker this model is evaluated as in a stored evaluation (metadata["evaluation"]),
     # e.g. "v4"; "" when it has none. The version list shows that ranker's figures.
     evaluation_ranker: str = ""
+    # The time of the newest data the model would train on (e.g. the latest logged event), so
+    # that a scheduled retrain with nothing new is skipped; None: always retrain.
+    newest_data_at: Callable[[], datetime | None] | None = None
 
     def declared_parameters(self) -> tuple[Param, ...]:
         """Every parameter this trainer accepts, model_type first."""

@@ -616,3 +616,65 @@ def model_version_rollback(*, model_name: str) -> ModelVersion:
     if previous is None:
         raise ActivationRefusedError(NO_PREVIOUS_VERSION.format(model=model_name))
     return model_version_activate_safely(version=previous)
+
+
+SKIPPED_NO_NEW_DATA = (
+    "skipped: no new events since run #{run_id}'s data window ended ({until}); nothing to retrain"
+)
+SKIPPED_ALREADY_OPEN = "skipped: run #{run_id} of this model is still {state}"
+
+
+def training_run_start_scheduled(
+    *, model_name: str, params: Mapping[str, Any] | None = None
+) -> TrainingRun:
+    """What a retraining schedule does: queue a run, unless nothing new arrived.
+
+    When the model's trainer can tell the time of its newest data (`Trainer.newest_data_at`) and
+    that is not after the end of the data window of the model's last successful run, a "skipped"
+    run is recorded instead, its note saying why; so is one when a run is still open.
+
+    Args:
+        model_name: a registered model name.
+        params: training parameters (validated by the trainer), as for any run.
+
+    Returns:
+        The queued run (or failed, when the broker is down), or the skipped one.
+
+    Raises:
+        UnknownModelError: no trainer for `model_name`.
+        InvalidParamsError: unusable parameters.
+    """
+    trainer = trainer_for(model_name)
+    last = (
+        TrainingRun.objects.filter(
+            model_name=model_name, state=TrainingRun.State.SUCCEEDED, data_until__isnull=False
+        )
+        .order_by("-data_until")
+        .first()
+    )
+    if last is not None and last.data_until is not None and trainer.newest_data_at is not None:
+        newest = trainer.newest_data_at()
+        if newest is None or newest <= last.data_until:
+            until = last.data_until.isoformat(timespec="seconds")
+            return _skipped_run(
+                model_name, params, SKIPPED_NO_NEW_DATA.format(run_id=last.pk, until=until)
+            )
+    try:
+        return training_run_start(model_name=model_name, params=params)
+    except TrainingRunAlreadyOpenError as error:
+        note = SKIPPED_ALREADY_OPEN.format(run_id=error.run.pk, state=error.run.state)
+        return _skipped_run(model_name, params, note)
+
+
+def _skipped_run(model_name: str, params: Mapping[str, Any] | None, note: str) -> TrainingRun:
+    """Record a scheduled run that did not train, with why."""
+    now = timezone.now()
+    run = TrainingRun.objects.create(
+        model_name=model_name,
+        params=clean_params(trainer=trainer_for(model_name), params=params or {}),
+        state=TrainingRun.State.SKIPPED,
+        note=note,
+        finished_at=now,
+    )
+    logger.info("scheduled training run skipped", extra={"run_id": run.pk, "note": note})
+    return run

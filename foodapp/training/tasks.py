@@ -31,3 +31,11 @@ def fail_stale_runs() -> int:
     """Periodic (beat, every minute): fail runs whose worker is lost, remove their half-written
     exports."""
     return services.training_runs_fail_stale()
+
+
+@shared_task(name="foodapp.training.tasks.retrain_on_schedule")
+def retrain_on_schedule(*, model_name: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Periodic (beat, a PeriodicTask per model, editable in the admin): queue a run of the
+    model, or record it skipped when no new events arrived since its last successful run."""
+    run = services.training_run_start_scheduled(model_name=model_name, params=params)
+    return {"run_id": run.pk, "state": run.state, "note": run.note}
