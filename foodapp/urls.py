@@ -7,6 +7,8 @@ urlpatterns = [
     path("", include("foodapp.core.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("foodapp.api.urls")),
+    path("api/", include("foodapp.api.docs_urls")),
     path("", include("foodapp.catalog.urls")),
     path("", include("foodapp.census.urls")),
     path("", include("foodapp.serving.urls")),

@@ -58,6 +58,7 @@ LOCAL_APPS = [
     "foodapp.census",
     "foodapp.serving",
     "foodapp.recommendations",
+    "foodapp.api",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -200,13 +201,39 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Deep nesting and lone surrogates are a 400 on every JSON API, not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": ["foodapp.serving.parsers.CheckedJSONParser"],
     "EXCEPTION_HANDLER": "foodapp.core.api_errors.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Used by the /api/v1/ views (foodapp.api.throttling); "600/min", "20/s", ...
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_THROTTLE_ANON", "120/min"),
+        "user": env_str("API_THROTTLE_USER", "1200/min"),
+    },
 }
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Food recommender API",
+    "DESCRIPTION": "Dishes, suggestions, events and training records. Errors: {\"error\": \"...\"}.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the drf-spectacular-sidecar package: no CDN, works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "PREPROCESSING_HOOKS": ["foodapp.api.schema.endpoints_api_only"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "foodapp.api.schema.error_responses_add",
+    ],
+}
+# How long a served suggestion list is reused (foodapp.recommendations.cache).
+SUGGESTIONS_CACHE_SECONDS = env_int("SUGGESTIONS_CACHE_SECONDS", 300)
 
 # Most instances (rows) one predict request may carry.
 SERVING_MAX_BATCH = env_int("SERVING_MAX_BATCH", 1000, minimum=1)

@@ -1,0 +1,141 @@
+"""Suggestions for the caller (or, for staff, any person) and "similar, but different" dishes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from foodapp.api.base import ApiViewMixin, query_params_valid
+from foodapp.api.people import person_requested
+from foodapp.api.serializers import (
+    RecommendationQuerySerializer,
+    SimilarQuerySerializer,
+    SuggestionListSerializer,
+)
+from foodapp.api.suggestions import (
+    ServedList,
+    impressions_log,
+    price_limit,
+    recommendations_served,
+    served_body,
+    similar_served,
+)
+from foodapp.recommendations.rankers import RANKERS
+from foodapp.recommendations.request import Filters
+from foodapp.training.predictors import ModelNotAvailableError
+
+FALLBACK_RANKER = next(key for key, info in RANKERS.items() if info.model_type is None)
+NO_MODEL = "{error}; ranker={fallback} needs no model"
+
+
+class ModelUnavailable(APIException):
+    status_code = 503
+    default_detail = "the ranker's model is unavailable"
+
+
+def _unavailable(error: Exception) -> ModelUnavailable:
+    """503 saying which model is missing and which ranker needs none."""
+    message = NO_MODEL.format(error=str(error).strip("'\""), fallback=FALLBACK_RANKER)
+    return ModelUnavailable(message)
+
+
+class RecommendationsView(ApiViewMixin, APIView):
+    """GET /api/v1/recommendations/: ranked suggestions for the caller (a guest gets popular ones).
+
+    Without `ranker=`, the default ranker answers when its model is trained, v1 otherwise; a
+    ranker asked for by name whose model is missing answers 503. Each served list is logged as
+    the caller's impressions unless record_impressions=false.
+    """
+
+    @extend_schema(parameters=[RecommendationQuerySerializer], responses=SuggestionListSerializer)
+    def get(self, request: Request) -> Response:
+        params = query_params_valid(RecommendationQuerySerializer, request)
+        person = person_requested(caller=request.user, user_id=params["user_id"])
+        try:
+            filters = Filters(
+                diet=frozenset(params["diet"]),
+                course=params["course"],
+                cuisine=params["cuisine"].strip(),
+                max_price=price_limit(params["max_price"]),
+                exclude_seen=params["exclude_seen"],
+            )
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+        query = params["q"]
+
+        def served_by(ranker: str) -> tuple[ServedList, bool]:
+            return recommendations_served(
+                user=person,
+                query=query,
+                k=params["k"],
+                filters=filters,
+                ranker=ranker,
+                diversify=params["diversify"],
+                explain=params["explain"],
+            )
+
+        try:
+            try:
+                served, cached = served_by(params["ranker"])
+            except ModelNotAvailableError:
+                if "ranker" in request.query_params:
+                    raise
+                served, cached = served_by(FALLBACK_RANKER)
+        except ModelNotAvailableError as error:
+            raise _unavailable(error) from None
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+        return _answer(request, served, cached, person, query, params)
+
+
+class SimilarView(ApiViewMixin, APIView):
+    """GET /api/v1/recommendations/similar/<dish id>/ (also /api/v1/dishes/<id>/similar/)."""
+
+    @extend_schema(
+        parameters=[
+            SimilarQuerySerializer,
+            OpenApiParameter("pk", int, OpenApiParameter.PATH, description="the dish id"),
+        ],
+        responses=SuggestionListSerializer,
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        params = query_params_valid(SimilarQuerySerializer, request)
+        try:
+            served, cached = similar_served(
+                user=request.user,
+                dish_id=int(pk),
+                k=params["k"],
+                ranker=params["ranker"],
+                explain=params["explain"],
+            )
+        except ModelNotAvailableError as error:
+            raise _unavailable(error) from None
+        except LookupError as error:
+            raise NotFound(str(error)) from None
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+        return _answer(request, served, cached, request.user, "", params)
+
+
+def _answer(
+    request: Request,
+    served: ServedList,
+    cached: bool,
+    person: Any,
+    query: str,
+    params: dict[str, Any],
+) -> Response:
+    """Log the impressions (unless told not to) and answer the list."""
+    viewer = request.user if request.user.is_authenticated else None
+    person = person if person is not None and person.is_authenticated else None
+    impressions = (
+        impressions_log(served=served, viewer=viewer, person=person, query=query)
+        if params["record_impressions"]
+        else 0
+    )
+    return Response(served_body(served=served, query=query, cached=cached, impressions=impressions))

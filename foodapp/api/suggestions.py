@@ -1,0 +1,221 @@
+"""Served suggestion lists: ranked by the recommendation service, cached, logged as impressions.
+
+A list is cached (foodapp.recommendations.cache) per person, query, filters, ranker, the model
+version that serves it and the hour; its dishes are cached with it, so a warm request asks the
+database only who the caller is and which version serves.
+
+Impressions: every list served to the person it is for is logged through `impressions_record`
+with its ranker and version, unless the client passes record_impressions=false (a list nobody is
+shown: prefetching, monitoring, load tests). Guests and lists asked for another person
+(user_id=) are never logged as anyone's impressions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.utils import timezone
+
+from foodapp.api.selectors import person_external_id
+from foodapp.api.serializers import DishSerializer
+from foodapp.catalog.models import Dish
+from foodapp.recommendations.cache import suggestions_cached
+from foodapp.recommendations.engine import Ranking
+from foodapp.recommendations.rankers import ranker_info
+from foodapp.recommendations.request import Filters
+from foodapp.recommendations.selectors import dishes_similar, recommendations_for
+from foodapp.recommendations.services import impressions_record
+from foodapp.training.predictors import NO_ACTIVE_VERSION, ModelNotAvailableError
+from foodapp.training.selectors import model_version_active
+
+
+@dataclass(frozen=True)
+class ServedList:
+    """A ranking with the dishes it names, as cached and as answered."""
+
+    ranking: Ranking
+    dishes: dict[int, dict[str, Any]]
+    external_id: str | None
+
+
+def serving_version(*, ranker: str) -> int | None:
+    """The version of the ranker's model that serves now (None for v1).
+
+    Raises:
+        ModelNotAvailableError: the ranker's model has no active version.
+    """
+    model_name = ranker_info(ranker).model_name
+    if model_name is None:
+        return None
+    row = model_version_active(model_name=model_name)
+    if row is None:
+        raise ModelNotAvailableError(NO_ACTIVE_VERSION.format(name=model_name))
+    return row.version
+
+
+def _dishes(ranking: Ranking) -> dict[int, dict[str, Any]]:
+    """The suggested dishes, serialized, by id."""
+    ids = [s.dish_id for s in ranking.suggestions]
+    found = Dish.objects.select_related("cuisine").in_bulk(ids)
+    return {pk: dict(DishSerializer(dish).data) for pk, dish in found.items()}
+
+
+def _served(ranking: Ranking, user: AbstractBaseUser | None) -> ServedList:
+    """A fresh ranking with its dishes and the person's external id."""
+    external_id = person_external_id(user_id=int(user.pk)) if user is not None else None
+    return ServedList(ranking=ranking, dishes=_dishes(ranking), external_id=external_id)
+
+
+def _person(user: AbstractBaseUser | AnonymousUser | None) -> AbstractBaseUser | None:
+    """The signed-in person, or None for a guest."""
+    if user is None or not user.is_authenticated or user.pk is None:
+        return None
+    assert isinstance(user, AbstractBaseUser)
+    return user
+
+
+def recommendations_served(
+    *,
+    user: AbstractBaseUser | AnonymousUser | None,
+    query: str,
+    k: int,
+    filters: Filters,
+    ranker: str,
+    diversify: bool,
+    explain: bool,
+    now: datetime | None = None,
+) -> tuple[ServedList, bool]:
+    """The person's suggestions for a query (or their feed), from the cache when it has them.
+
+    Returns:
+        The list and whether it came from the cache.
+
+    Raises:
+        ValueError: bad filters or k (the message names the field).
+        ModelNotAvailableError: the ranker's model has nothing to serve.
+    """
+    person = _person(user)
+    now = now or timezone.now()
+    version = serving_version(ranker=ranker)
+    parts = {
+        "kind": "for",
+        "query": query,
+        "k": k,
+        "filters": (
+            tuple(sorted(filters.diet)),
+            filters.course,
+            filters.cuisine.lower(),
+            filters.max_price,
+            filters.exclude_seen,
+        ),
+        "ranker": ranker,
+        "version": version,
+        "diversify": diversify,
+        "explain": explain,
+        "hour": (now.weekday(), now.hour),
+    }
+
+    def compute() -> ServedList:
+        ranking = recommendations_for(
+            user=person,
+            query=query,
+            k=k,
+            filters=filters,
+            ranker=ranker,
+            diversify=diversify,
+            explain=explain,
+            now=now,
+        )
+        return _served(ranking, person)
+
+    return suggestions_cached(
+        user_id=int(person.pk) if person else None, parts=parts, compute=compute
+    )
+
+
+def similar_served(
+    *,
+    user: AbstractBaseUser | AnonymousUser | None,
+    dish_id: int,
+    k: int,
+    ranker: str,
+    explain: bool,
+    now: datetime | None = None,
+) -> tuple[ServedList, bool]:
+    """ "Similar, but different" dishes for the person, from the cache when it has them.
+
+    Raises:
+        LookupError: no such dish.
+        ValueError, ModelNotAvailableError: as for `recommendations_served`.
+    """
+    person = _person(user)
+    now = now or timezone.now()
+    version = serving_version(ranker=ranker)
+    parts = {
+        "kind": "similar",
+        "dish": dish_id,
+        "k": k,
+        "ranker": ranker,
+        "version": version,
+        "explain": explain,
+        "hour": (now.weekday(), now.hour),
+    }
+
+    def compute() -> ServedList:
+        ranking = dishes_similar(
+            dish_id=dish_id, user=person, k=k, ranker=ranker, explain=explain, now=now
+        )
+        return _served(ranking, person)
+
+    return suggestions_cached(
+        user_id=int(person.pk) if person else None, parts=parts, compute=compute
+    )
+
+
+def impressions_log(*, served: ServedList, viewer: Any, person: Any, query: str) -> int:
+    """Log the list as the person's impressions when they are the one who sees it."""
+    if person is None or viewer is None or viewer.pk != person.pk:
+        return 0
+    return impressions_record(user_id=int(person.pk), ranking=served.ranking, query=query)
+
+
+def served_body(
+    *, served: ServedList, query: str, cached: bool, impressions: int
+) -> dict[str, Any]:
+    """The JSON answer of a served list."""
+    ranking = served.ranking
+    results: list[dict[str, Any]] = []
+    for suggestion in ranking.suggestions:
+        dish = served.dishes.get(suggestion.dish_id)
+        if dish is None:  # deleted since it was ranked
+            continue
+        result: dict[str, Any] = {
+            "rank": len(results) + 1,
+            "score": suggestion.score,
+            "dish": dish,
+            "version": ranking.version,
+            "ranker": ranking.ranker,
+        }
+        if suggestion.explanation is not None:  # only when asked for (explain=true)
+            result["explanation"] = suggestion.explanation.as_dict()
+        results.append(result)
+    return {
+        "ranker": ranking.ranker,
+        "model_name": ranking.model_name,
+        "version": ranking.version,
+        "query": query,
+        "user_id": served.external_id,
+        "cached": cached,
+        "impressions_recorded": impressions,
+        "count": len(results),
+        "results": results,
+    }
+
+
+def price_limit(value: Decimal | None) -> float | None:
+    """The max_price filter as the service takes it."""
+    return float(value) if value is not None else None
