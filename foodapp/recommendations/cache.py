@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
@@ -27,6 +28,9 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 GENERATION_SECONDS = 30 * 24 * 60 * 60
+# After a failure the cache is left alone this long: a dead Redis costs one failed call
+# (redis-py retries for about 0.1 s) per process every few seconds, not several per request.
+RETRY_AFTER_SECONDS = 5.0
 DEFAULT_SUGGESTIONS_SECONDS = 300
 _GUEST = "guest"
 _FIRST_GENERATION = "0"
@@ -42,10 +46,34 @@ def _generation_key(user_id: int) -> str:
     return f"suggestions:generation:{user_id}"
 
 
+class _Breaker:
+    """Remembers a recent cache failure so that the next calls skip the cache for a while."""
+
+    def __init__(self) -> None:
+        self.closed_until = 0.0
+
+    def open(self) -> bool:
+        """Whether the cache may be tried now."""
+        return time.monotonic() >= self.closed_until
+
+    def trip(self) -> None:
+        """Skip the cache for RETRY_AFTER_SECONDS."""
+        self.closed_until = time.monotonic() + RETRY_AFTER_SECONDS
+
+    def reset(self) -> None:
+        """Try the cache again at once (tests, after pointing the cache elsewhere)."""
+        self.closed_until = 0.0
+
+
+BREAKER = _Breaker()
+
+
 def _cache_failed(operation: str, error: Exception) -> None:
-    """Log a cache failure once per call; the caller carries on as if the cache were empty."""
+    """Log a cache failure and skip the cache for a while; the caller carries on uncached."""
+    BREAKER.trip()
     logger.warning(
-        "suggestion cache unavailable: %s failed (%s: %s)",
+        "suggestion cache unavailable for %.0f s: %s failed (%s: %s)",
+        RETRY_AFTER_SECONDS,
         operation,
         type(error).__name__,
         error,
@@ -59,7 +87,9 @@ def person_generation(*, user_id: int | None) -> str:
         The generation, or "" when the cache cannot be read (then nothing may be cached).
     """
     if user_id is None:
-        return _GUEST
+        return _GUEST if BREAKER.open() else ""
+    if not BREAKER.open():
+        return ""
     try:
         value = cache.get(_generation_key(user_id))
     except Exception as error:  # redis-py's ConnectionError, TimeoutError, ...
@@ -77,6 +107,7 @@ def suggestions_drop_for_people(*, user_ids: Iterable[int]) -> None:
     ids = sorted(set(user_ids))
     if not ids:
         return
+    # Tried even while the breaker is tripped: a missed drop would serve stale lists later.
     generation = uuid.uuid4().hex[:12]
     try:
         cache.set_many({_generation_key(i): generation for i in ids}, GENERATION_SECONDS)

@@ -11,7 +11,7 @@ from django.core.cache import cache
 
 from foodapp.interactions.models import Event, EventType
 from foodapp.interactions.services import event_record
-from foodapp.recommendations.cache import person_generation, suggestions_cached
+from foodapp.recommendations.cache import BREAKER, person_generation, suggestions_cached
 from tests.foodapp.catalog.factories import DishFactory
 from tests.foodapp.people.factories import UserFactory
 
@@ -44,7 +44,7 @@ def closed_port() -> int:
 
 
 @pytest.fixture
-def dead_redis(settings: Any) -> None:
+def dead_redis(settings: Any) -> Iterator[None]:
     """The default cache pointed at a real Redis client on a closed port."""
     settings.CACHES = {
         "default": {
@@ -52,6 +52,9 @@ def dead_redis(settings: Any) -> None:
             "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
         }
     }
+    BREAKER.reset()
+    yield
+    BREAKER.reset()
 
 
 def test_a_second_identical_request_is_served_from_the_cache() -> None:
