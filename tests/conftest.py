@@ -28,3 +28,14 @@ def models_dir(tmp_path: Path, settings: object) -> Iterator[Path]:
     directory.mkdir()
     settings.MODELS_DIR = directory  # type: ignore[attr-defined]
     yield directory
+
+
+@pytest.fixture(autouse=True)
+def served_snapshot_forgotten() -> Iterator[None]:
+    """Each test starts with no served-version snapshot: its database starts afresh too (the
+    loaded predictors are kept: they are keyed by folder and checksum)."""
+    from foodapp.training.served import SERVED
+
+    SERVED.invalidate()
+    yield
+    SERVED.invalidate()

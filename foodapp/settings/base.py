@@ -150,6 +150,17 @@ TENSORBOARD_URL = env_str("TENSORBOARD_URL", "http://127.0.0.1:6006")
 # others, None for no rule. A version whose validation AUC is more than 0.01 below the active
 # version's stays a candidate.
 TRAINING_ACTIVATION_POLICIES: dict[str, dict[str, object] | None] = {
+# The served-version stamp (foodapp.training.version_stamp) must be seen by every web process:
+# the shared Redis cache when there is one, else a file cache on this machine.
+SERVING_STAMP_CACHE = "serving"
+CACHES[SERVING_STAMP_CACHE] = (
+    {**CACHES["default"]}
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache" / "serving"),
+    }
+)
     "*": {"metric": "validation.auc", "margin": 0.01},
 }
 

@@ -37,6 +37,7 @@ from foodapp.training.store import (
     remove_half_written_exports,
     run_log_dir,
 )
+from foodapp.training.version_stamp import version_stamp_bump
 
 logger = logging.getLogger(__name__)
 
@@ -455,6 +456,7 @@ def model_version_register(
             "checksum": folder_checksum(path) if path.is_dir() else "",
         },
     )
+    version_stamp_bump()
     return version
 
 
@@ -476,6 +478,7 @@ def model_version_activate(*, version: ModelVersion) -> ModelVersion:
         version.activated_at = timezone.now()
         version.traffic_share = 1.0
         version.save(update_fields=["state", "activated_at", "traffic_share"])
+        version_stamp_bump()
     return version
 
 

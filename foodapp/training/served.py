@@ -1,0 +1,128 @@
+"""What this process serves: a snapshot of the model versions (and running A/B tests), reloaded
+only when the version stamp in the shared cache moves, and the stamp read at most once a second.
+
+So a newly active version is picked up within about a second (plus its loading time) by every
+web process, without a restart and without a database query per request. A request holds the
+predictor it started with; a swap only changes what the next request gets.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+STAMP_READ_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class ServedVersion:
+    """One registered version: enough to load it without asking the database."""
+
+    model_name: str
+    version: int
+    path: str
+    checksum: str = ""
+
+
+@dataclass(frozen=True)
+class ServedExperiment:
+    """A running A/B test: people covered by it get the treatment with `treatment_share`."""
+
+    experiment_id: int
+    model_name: str
+    control: ServedVersion
+    treatment: ServedVersion
+    treatment_share: float
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every version by (model, number), the active one of each model, and running A/B tests."""
+
+    stamp: str | None
+    versions: Mapping[tuple[str, int], ServedVersion] = field(default_factory=dict)
+    active: Mapping[str, ServedVersion] = field(default_factory=dict)
+    experiments: Mapping[str, ServedExperiment] = field(default_factory=dict)
+
+
+def snapshot_load(stamp: str | None) -> Snapshot:
+    """Read the versions from the database (one query)."""
+    from foodapp.training.models import ModelVersion
+
+    versions: dict[tuple[str, int], ServedVersion] = {}
+    active: dict[str, ServedVersion] = {}
+    rows = ModelVersion.objects.values_list("model_name", "version", "path", "checksum", "state")
+    for model_name, number, path, checksum, state in rows:
+        served = ServedVersion(model_name, number, path, checksum)
+        versions[(model_name, number)] = served
+        if state == ModelVersion.State.ACTIVE:
+            active[model_name] = served
+    return Snapshot(stamp=stamp, versions=versions, active=active)
+
+
+class ServedVersions:
+    """The process's snapshot, checked against the stamp at most every `interval` seconds.
+
+    Args:
+        load: reads a fresh snapshot for a stamp (the database).
+        read_stamp: the shared stamp, None when it cannot be read (then the snapshot is reloaded
+            at every check, i.e. at most once per interval).
+        clock: monotonic seconds (a test passes a fake one).
+        interval: the most often the stamp is read.
+    """
+
+    def __init__(
+        self,
+        *,
+        load: Callable[[str | None], Snapshot] = snapshot_load,
+        read_stamp: Callable[[], str | None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        interval: float = STAMP_READ_SECONDS,
+    ) -> None:
+        self._load = load
+        self._read_stamp = read_stamp
+        self._clock = clock
+        self._interval = interval
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._checked_at = -math.inf
+
+    def _stamp(self) -> str | None:
+        if self._read_stamp is not None:
+            return self._read_stamp()
+        from foodapp.training.version_stamp import version_stamp_read
+
+        return version_stamp_read()
+
+    def current(self) -> Snapshot:
+        """The snapshot to serve from now (reloaded if the stamp moved since it was read).
+
+        Raises:
+            django.db.Error: the database is needed (first use, or the stamp moved) and is down.
+        """
+        snapshot = self._snapshot
+        if snapshot is not None and self._clock() - self._checked_at < self._interval:
+            return snapshot
+        with self._lock:
+            snapshot = self._snapshot
+            now = self._clock()
+            if snapshot is not None and now - self._checked_at < self._interval:
+                return snapshot
+            stamp = self._stamp()
+            if snapshot is None or stamp is None or stamp != snapshot.stamp:
+                snapshot = self._load(stamp)
+                self._snapshot = snapshot
+            self._checked_at = now
+            return snapshot
+
+    def invalidate(self) -> None:
+        """Forget the snapshot: the next request reloads (after this process changed it)."""
+        with self._lock:
+            self._snapshot = None
+            self._checked_at = -math.inf
+
+
+SERVED = ServedVersions()

@@ -1,0 +1,155 @@
+"""Version swap: web processes follow the version stamp in the shared cache (read at most once a
+second), reload their snapshot only when it moves, and ask the database nothing per request."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from foodapp.census.examples import STORY_EXAMPLES
+from foodapp.training import services, version_stamp
+from foodapp.training.models import ModelVersion
+from foodapp.training.predictors import predictor_for, served_version_for
+from foodapp.training.served import SERVED, ServedVersions, Snapshot
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Recorder:
+    """A stamp source and a loader that count their calls."""
+
+    def __init__(self) -> None:
+        self.stamp: str | None = "a"
+        self.stamp_reads = 0
+        self.loads: list[str | None] = []
+
+    def read_stamp(self) -> str | None:
+        self.stamp_reads += 1
+        return self.stamp
+
+    def load(self, stamp: str | None) -> Snapshot:
+        self.loads.append(stamp)
+        return Snapshot(stamp=stamp)
+
+
+def test_the_stamp_is_read_at_most_once_a_second_and_a_move_reloads() -> None:
+    clock, source = FakeClock(), Recorder()
+    served = ServedVersions(load=source.load, read_stamp=source.read_stamp, clock=clock)
+    first = served.current()
+    assert (source.stamp_reads, source.loads) == (1, ["a"])
+    clock.now += 0.99
+    source.stamp = "b"
+    assert served.current() is first  # within the second: neither the stamp nor the database
+    assert (source.stamp_reads, source.loads) == (1, ["a"])
+    clock.now += 0.02
+    assert served.current().stamp == "b"
+    assert (source.stamp_reads, source.loads) == (2, ["a", "b"])
+    clock.now += 5
+    same = served.current()
+    assert same.stamp == "b" and (source.stamp_reads, source.loads) == (3, ["a", "b"])
+
+
+def test_an_unreadable_stamp_reloads_at_most_once_a_second() -> None:
+    clock, source = FakeClock(), Recorder()
+    source.stamp = None
+    served = ServedVersions(load=source.load, read_stamp=source.read_stamp, clock=clock)
+    for _ in range(5):
+        served.current()
+    assert len(source.loads) == 1
+    clock.now += 1.0
+    served.current()
+    assert len(source.loads) == 2
+
+
+def test_invalidate_reloads_at_the_next_request() -> None:
+    clock, source = FakeClock(), Recorder()
+    served = ServedVersions(load=source.load, read_stamp=source.read_stamp, clock=clock)
+    served.current()
+    served.invalidate()
+    served.current()
+    assert source.loads == ["a", "a"]
+
+
+def predict(client: Client, path: str = "/v1/models/census:predict") -> Any:
+    body = json.dumps({"instances": [STORY_EXAMPLES[0]]})
+    return client.post(path, data=body, content_type="application/json")
+
+
+@pytest.mark.django_db
+def test_a_prediction_asks_the_database_nothing_once_the_snapshot_is_loaded(
+    client: Client, census_version: ModelVersion, django_assert_num_queries: Any
+) -> None:
+    assert predict(client).status_code == 200
+    with django_assert_num_queries(0):
+        for _ in range(3):
+            assert predict(client).status_code == 200
+        assert predict(client, "/v1/models/census/versions/1:predict").status_code == 200
+        assert client.get("/v1/models/census/metadata").status_code == 200
+
+
+def second_census_version(census_version: ModelVersion, store: Path) -> ModelVersion:
+    """A copy of the census model registered as version 2 (its own folder, same weights)."""
+    folder = store / "census" / "2"
+    shutil.copytree(census_version.path, folder)
+    return ModelVersion.objects.create(
+        model_name="census", version=2, path=str(folder), model_type="wide_deep"
+    )
+
+
+@pytest.mark.django_db
+def test_a_version_activated_by_another_process_is_served_after_the_stamp_moves(
+    census_version: ModelVersion,
+    monkeypatch: pytest.MonkeyPatch,
+    django_assert_num_queries: Any,
+    tmp_path: Path,
+) -> None:
+    clock = FakeClock()
+    monkeypatch.setattr(SERVED, "_clock", clock)
+    SERVED.invalidate()
+    in_flight = predictor_for(model_name="census")
+    assert in_flight.version == 1
+    new = second_census_version(census_version, tmp_path)
+    # Another process activates it: the rows change and the stamp moves; this process's
+    # snapshot is not told directly.
+    ModelVersion.objects.filter(pk=census_version.pk).update(state=ModelVersion.State.RETIRED)
+    ModelVersion.objects.filter(pk=new.pk).update(state=ModelVersion.State.ACTIVE)
+    version_stamp._write_new_stamp()
+    with django_assert_num_queries(0):
+        assert served_version_for(model_name="census").version == 1  # within its second
+    clock.now += 1.0
+    assert served_version_for(model_name="census").version == 2
+    assert predictor_for(model_name="census").version == 2
+    # The request that started before the swap still finishes with its own predictor.
+    [answer] = in_flight.predict([STORY_EXAMPLES[0]])
+    assert 0.0 <= answer["logistic"][0] <= 1.0
+
+
+@pytest.mark.django_db
+def test_activating_here_is_served_at_the_next_request(
+    census_version: ModelVersion, tmp_path: Path
+) -> None:
+    assert served_version_for(model_name="census").version == 1
+    new = second_census_version(census_version, tmp_path)
+    services.model_version_activate(version=new)
+    assert served_version_for(model_name="census").version == 2
+
+
+@pytest.mark.django_db
+def test_a_registered_version_is_known_at_once(census_version: ModelVersion) -> None:
+    served_version_for(model_name="census")
+    exported = type("Exported", (), {})()
+    exported.version, exported.path = 3, Path(census_version.path)
+    exported.metrics, exported.metadata = {}, {}
+    services.model_version_register(model_name="census", exported=exported)
+    assert served_version_for(model_name="census", version=3).path == census_version.path
