@@ -15,8 +15,9 @@ class NavItem:
 
 
 SECTIONS = (
+    NavItem("For you", "home"),
+    NavItem("Search", "search"),
     NavItem("Dishes", "catalog:dish-list"),
-    NavItem("For you", "recommendations:for-you"),
     NavItem("Storyline", "recommendations:storyline"),
     NavItem("Census demo", "census:demo"),
     NavItem("API docs", "api-docs"),

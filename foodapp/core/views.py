@@ -1,4 +1,4 @@
-"""Site-wide pages: home, sign-up, and the health endpoints."""
+"""Site-wide pages: sign-up and the health endpoints (home is foodapp.web's "for you")."""
 
 from __future__ import annotations
 
@@ -13,11 +13,6 @@ from foodapp.core.forms import SignUpForm
 from foodapp.core.readiness import readiness_report
 from foodapp.core.services import account_sign_up
 from foodapp.people.services import PersonValidationError
-
-
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html")
 
 
 @require_http_methods(["GET", "POST"])

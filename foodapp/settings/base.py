@@ -58,6 +58,7 @@ LOCAL_APPS = [
     "foodapp.census",
     "foodapp.serving",
     "foodapp.recommendations",
+    "foodapp.web",
     "foodapp.api",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
@@ -65,6 +66,7 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 MIDDLEWARE = [
     "foodapp.core.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "foodapp.core.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -122,6 +124,19 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 
+# --- Security headers (foodapp.core.security_headers adds CSP and Permissions-Policy) ----------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Scripts and styles only from our own static files: no inline script, no CDN.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=()"
+
 # --- Redis (optional): broker and cache -------------------------------------------------------
 REDIS_URL = redis_url_from_env()
 
@@ -135,6 +150,17 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The served-version stamp (foodapp.training.version_stamp) must be seen by every web process:
+# the shared Redis cache when there is one, else a file cache on this machine.
+SERVING_STAMP_CACHE = "serving"
+CACHES[SERVING_STAMP_CACHE] = (
+    {**CACHES["default"]}
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache" / "serving"),
+    }
+)
 
 # --- Celery -----------------------------------------------------------------------------------
 BROKER_DIR = VAR_DIR / "broker"
@@ -150,17 +176,6 @@ TENSORBOARD_URL = env_str("TENSORBOARD_URL", "http://127.0.0.1:6006")
 # others, None for no rule. A version whose validation AUC is more than 0.01 below the active
 # version's stays a candidate.
 TRAINING_ACTIVATION_POLICIES: dict[str, dict[str, object] | None] = {
-# The served-version stamp (foodapp.training.version_stamp) must be seen by every web process:
-# the shared Redis cache when there is one, else a file cache on this machine.
-SERVING_STAMP_CACHE = "serving"
-CACHES[SERVING_STAMP_CACHE] = (
-    {**CACHES["default"]}
-    if REDIS_URL
-    else {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(VAR_DIR / "cache" / "serving"),
-    }
-)
     "*": {"metric": "validation.auc", "margin": 0.01},
 }
 
@@ -211,8 +226,9 @@ CELERY_BEAT_SCHEDULE = {
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: an API client without credentials is told 401 with WWW-Authenticate.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
