@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,13 @@ from recommender.training import (
     ValidationScore,
     predict_probabilities,
     train_model,
+)
+from recommender.warm_start import (
+    FINGERPRINT_KEY,
+    WarmStartRefused,
+    spec_fingerprint,
+    warm_start_apply,
+    warm_start_load,
 )
 
 __all__ = [
@@ -51,6 +58,8 @@ class TrainedModel:
     training: TrainingResult
     model_config: ModelConfig
     train_config: TrainConfig
+    # How it started: {"warm_start": True, "from": "food_wide v3"}, or False with the reason.
+    start: dict[str, Any] = field(default_factory=dict)
 
 
 def fit(
@@ -64,6 +73,7 @@ def fit(
     progress: ProgressCallback | None = None,
     log_dir: Path | None = None,
     validation_score: ValidationScore | None = None,
+    warm_start: Path | None = None,
 ) -> TrainedModel:
     """Adapt the features on the training split, build the model and train it.
 
@@ -78,6 +88,9 @@ def fit(
         progress: progress callback, see `train_model`.
         log_dir: TensorBoard log folder.
         validation_score: extra per-epoch metrics, see `train_model`.
+        warm_start: an earlier version's folder to start from when it is compatible (see
+            `recommender.warm_start`: its statistics and weights are reused); otherwise the
+            start is cold and `TrainedModel.start` says why.
 
     Returns:
         The trained model and its record.
@@ -85,7 +98,7 @@ def fit(
     if train_config.seed is not None:
         keras.utils.set_random_seed(train_config.seed)
     adapted = adapt_features(spec, train_columns)
-    model = build_model(adapted, model_config)
+    model, adapted, start = _start_model(spec, adapted, model_config, warm_start)
     result = train_model(
         model,
         train=train,
@@ -95,7 +108,27 @@ def fit(
         log_dir=log_dir,
         validation_score=validation_score,
     )
-    return TrainedModel(model, adapted, result, model_config, train_config)
+    return TrainedModel(model, adapted, result, model_config, train_config, start)
+
+
+def _start_model(
+    spec: FeatureSpec, fresh: AdaptedSpec, model_config: ModelConfig, warm_start: Path | None
+) -> tuple[keras.Model, AdaptedSpec, dict[str, Any]]:
+    """The model to train: from the earlier version when it is compatible, else a new one."""
+    if warm_start is None:
+        return build_model(fresh, model_config), fresh, {}
+    try:
+        warm = warm_start_load(warm_start, spec=spec, model_config=model_config, fresh=fresh)
+        model = build_model(warm.adapted, model_config)
+        warm_start_apply(model, warm)
+    except WarmStartRefused as refusal:
+        return build_model(fresh, model_config), fresh, _cold(str(refusal))
+    return model, warm.adapted, warm.describe()
+
+
+def _cold(reason: str) -> dict[str, Any]:
+    """The record of a cold start that was asked to be warm."""
+    return {"warm_start": False, "cold_start_reason": reason}
 
 
 def _brief(report: Mapping[str, Any]) -> dict[str, Any]:
@@ -120,6 +153,7 @@ def train_evaluate_export(
     validation_score: ValidationScore | None = None,
     test_metrics: TestMetrics | None = None,
     extra_files: ExtraFiles | None = None,
+    warm_start: Path | None = None,
 ) -> ExportResult:
     """Train, evaluate on the test split and export a new version with its metadata.
 
@@ -141,6 +175,8 @@ def train_evaluate_export(
             returns replaces the report's).
         extra_files: files for `<version>/assets.extra/` (see `export_version`), or a function
             called with the trained model returning them.
+        warm_start: an earlier version to start from, see `fit`; the metadata's "start" says
+            whether it was used and, if not, why.
 
     Returns:
         The exported version; `metrics` are the test metrics with ROC/calibration points.
@@ -156,6 +192,7 @@ def train_evaluate_export(
         progress=progress,
         log_dir=log_dir,
         validation_score=validation_score,
+        warm_start=warm_start,
     )
     training_seconds = time.perf_counter() - started
     run = predict_logits(trained.model)
@@ -172,6 +209,8 @@ def train_evaluate_export(
         "metrics": metrics,
         "data": dict(data_summary),
         "training_seconds": round(training_seconds, 3),
+        FINGERPRINT_KEY: spec_fingerprint(spec, model_config),
+        "start": trained.start or {"warm_start": False},
         "training": {
             "history": trained.training.history,
             "best_epoch": trained.training.best_epoch,

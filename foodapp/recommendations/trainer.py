@@ -8,12 +8,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from foodapp.recommendations.rankers import RANKERS
+from foodapp.training.params import STANDARD_PARAMETERS, Param
 from foodapp.training.registry import ExportedVersion, Trainer, TrainingRequest
 from recommender.datasets.food import MODEL_NAMES
 
 FOOD_GROUP = "food"
+
+
+WARM_START = Param(
+    "warm_start",
+    bool,
+    help="start from the active version's weights when its feature spec allows it",
+)
+
+
+def warm_start_folder(model_name: str) -> Path | None:
+    """The folder of the model's active version, which a new version may start from."""
+    from foodapp.training.selectors import model_version_active
+
+    active = model_version_active(model_name=model_name)
+    if active is None or not Path(active.path).is_dir():
+        return None
+    return Path(active.path)
 
 
 def _train(model_type: str) -> Callable[[TrainingRequest], ExportedVersion]:
@@ -26,6 +45,7 @@ def _train(model_type: str) -> Callable[[TrainingRequest], ExportedVersion]:
         params = request.params
         seed = int(params.get("seed", 42))
         data = food_data_load(seed=seed, max_rows=params.get("max_rows"))
+        warm = params.get("warm_start", True)
         return food.train_and_export(
             models_dir=request.models_dir,
             model_type=model_type,
@@ -38,6 +58,7 @@ def _train(model_type: str) -> Callable[[TrainingRequest], ExportedVersion]:
             data_summary={"dataset": "interaction log", **data.summary()},
             progress=request.progress,
             log_dir=request.log_dir,
+            warm_start=warm_start_folder(MODEL_NAMES[model_type]) if warm else None,
         )
 
     return train
@@ -61,7 +82,8 @@ FOOD_TRAINERS: tuple[Trainer, ...] = tuple(
         description=f"Food recommender, {model_type.replace('_', ' & ')}: P(order | person, "
         "query, dish, context) from the interaction log.",
         model_types=(model_type,),
-        default_params={"model_type": model_type},
+        default_params={"model_type": model_type, "warm_start": True},
+        parameters=(*STANDARD_PARAMETERS, WARM_START),
         newest_data_at=newest_example_event_at,
         evaluation_ranker=next(k for k, info in RANKERS.items() if info.model_type == model_type),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from foodapp.training.models import OPEN_STATES, TrainingRun
@@ -58,3 +59,14 @@ def training_run_status(run: TrainingRun) -> dict[str, Any]:
         "error": run.error.splitlines()[0] if run.error else "",
         "version": run.result_version.version if run.result_version else None,
     }
+
+
+def start_note(metadata: Mapping[str, Any]) -> str:
+    """How an exported version started, for its run's note: warm from which version, or cold
+    and why ("" when no warm start was asked for)."""
+    start = metadata.get("start") or {}
+    if start.get("warm_start"):
+        return f"warm start from {start.get('from', 'the active version')}"
+    if start.get("cold_start_reason"):
+        return f"cold start: {start['cold_start_reason']}"
+    return ""

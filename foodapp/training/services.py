@@ -31,6 +31,7 @@ from foodapp.training.registry import (
     UnknownModelError,
     trainer_for,
 )
+from foodapp.training.run_status import start_note
 from foodapp.training.store import (
     folder_checksum,
     model_names_on_disk,
@@ -340,6 +341,7 @@ def training_run_execute(
             mine.update(
                 state=TrainingRun.State.SUCCEEDED,
                 result_version=version,
+                note=start_note(exported.metadata),
                 finished_at=timezone.now(),
                 heartbeat_at=timezone.now(),
             )

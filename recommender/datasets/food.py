@@ -460,6 +460,7 @@ def train_and_export(
     data_summary: Mapping[str, Any] | None = None,
     progress: Callable[[dict[str, Any]], None] | None = None,
     log_dir: Path | None = None,
+    warm_start: Path | None = None,
 ) -> ExportResult:
     """Train one food model on logged examples, evaluate it on the test split, export a version.
 
@@ -477,6 +478,8 @@ def train_and_export(
         data_summary: description of the data, stored in the metadata.
         progress: progress callback (see recommender.training.train_model).
         log_dir: TensorBoard log folder.
+        warm_start: the active version's folder to start from when its feature spec allows it
+            (recommender.warm_start); the metadata's "start" says whether it did, or why not.
 
     Returns:
         The exported version; its metrics hold AUC, log loss, nDCG@10 and recall@10 on test.
@@ -554,4 +557,5 @@ def train_and_export(
         data_summary={**(data_summary or {}), "monitor": monitor},
         progress=progress,
         log_dir=log_dir,
+        warm_start=warm_start,
     )
