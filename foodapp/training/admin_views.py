@@ -31,7 +31,7 @@ STATUS_IDS_MAX = 200
 POLL_SCRIPT = "js/training-runs.js"
 # The metrics the version list shows side by side: (column title, where to find it).
 VERSION_METRIC_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("test AUC", "auc"),
+    ("test AUC", "roc_auc"),
     ("test nDCG@10", "ndcg@10"),
     ("test accuracy", "accuracy"),
     ("eval AUC", "evaluation.auc"),

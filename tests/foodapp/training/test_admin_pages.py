@@ -205,7 +205,7 @@ def test_the_version_list_shows_test_and_evaluation_metrics_side_by_side(
 ) -> None:
     ModelVersionFactory(
         model_name="food_wide_deep",
-        metrics={"auc": 0.81234, "ndcg@10": 0.4321},
+        metrics={"roc_auc": 0.81234, "ndcg@10": 0.4321},
         metadata={
             "evaluation": {
                 "rankers": {
