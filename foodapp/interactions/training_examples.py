@@ -181,11 +181,13 @@ class _OrderWindow:
         return count
 
 
-def _example_events(item_prefix: str | None) -> QuerySet[Event]:
+def _example_events(item_prefix: str | None, exclude_item_prefix: str | None) -> QuerySet[Event]:
     """The events that can yield or label examples."""
     events = Event.objects.filter(event_type__in=EXAMPLE_EVENT_TYPES, dish__isnull=False)
     if item_prefix:
         events = events.filter(dish__external_id__startswith=item_prefix)
+    if exclude_item_prefix:
+        events = events.exclude(dish__external_id__startswith=exclude_item_prefix)
     return events
 
 
@@ -194,8 +196,10 @@ def training_split_cutoffs(
     validation_fraction: float = 0.1,
     test_fraction: float = 0.1,
     item_prefix: str | None = None,
+    exclude_item_prefix: str | None = None,
 ) -> SplitCutoffs | None:
-    """The times that split the example events into train/validation/test by these fractions.
+    """The times that split the example events into train/validation/test by these fractions
+    (of the events on dishes with `item_prefix`, without those with `exclude_item_prefix`).
 
     Returns:
         The cut-offs, or None when the log holds no example events.
@@ -205,7 +209,7 @@ def training_split_cutoffs(
     """
     if validation_fraction < 0 or test_fraction < 0 or validation_fraction + test_fraction >= 1:
         raise ValueError(ERROR_FRACTIONS)
-    events = _example_events(item_prefix).order_by("occurred_at", "id")
+    events = _example_events(item_prefix, exclude_item_prefix).order_by("occurred_at", "id")
     total = events.count()
     if total == 0:
         return None
@@ -231,6 +235,7 @@ def training_examples_iter(
     rating_window: timedelta = RATING_WINDOW,
     session_gap: timedelta = timedelta(hours=2),
     item_prefix: str | None = None,
+    exclude_item_prefix: str | None = None,
     seed: int = 0,
     chunk_size: int = 2000,
 ) -> Iterator[dict[str, Any]]:
@@ -253,6 +258,8 @@ def training_examples_iter(
         session_gap: a session with no event for this long is closed (its impressions final).
         item_prefix: only dishes whose external_id starts with this (e.g. "uci-"), for the
             events and for the sampled negatives.
+        exclude_item_prefix: leave out the dishes whose external_id starts with this (e.g. an
+            imported history evaluated on its own), from the events and the sampled negatives.
         seed: seeds the negative sampling; the same log and seed give the same examples.
         chunk_size: rows per database fetch.
 
@@ -269,6 +276,7 @@ def training_examples_iter(
             validation_fraction=validation_fraction,
             test_fraction=test_fraction,
             item_prefix=item_prefix,
+            exclude_item_prefix=exclude_item_prefix,
         )
         if cutoffs is None:
             return
@@ -282,6 +290,8 @@ def training_examples_iter(
     pool_query = Dish.objects.order_by("id")
     if item_prefix:
         pool_query = pool_query.filter(external_id__startswith=item_prefix)
+    if exclude_item_prefix:
+        pool_query = pool_query.exclude(external_id__startswith=exclude_item_prefix)
     pool = list(pool_query.values_list("id", flat=True))
     extractor = _Extractor(
         dishes=dish_features_by_id(dish_ids=pool),
@@ -294,7 +304,7 @@ def training_examples_iter(
         session_gap=session_gap,
         rng=random.Random(seed),
     )
-    events = _example_events(item_prefix).order_by("occurred_at", "id")
+    events = _example_events(item_prefix, exclude_item_prefix).order_by("occurred_at", "id")
     # Read a session gap beyond both ends (and a rating window past the end, below): sessions
     # that straddle a cut-off are seen whole, so an order right after the start still finds its
     # impression and one right after the end still labels it. Only events inside the split

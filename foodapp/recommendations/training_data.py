@@ -14,6 +14,7 @@ from foodapp.catalog.models import Dish
 from foodapp.interactions.example_features import dish_features_by_id
 from foodapp.interactions.models import Event, EventType
 from foodapp.interactions.training_examples import training_examples_iter, training_split_cutoffs
+from foodapp.interactions.uci_files import UCI_PREFIX
 from recommender.datasets.food import (
     LABEL,
     Columns,
@@ -24,6 +25,10 @@ from recommender.datasets.food import (
 )
 
 EVALUATION_NEGATIVES = 9  # sampled negatives per unshown positive in validation and test
+# Imported histories evaluated on their own (real_logs.py), never part of the app's models: the
+# UCI restaurants are not dishes of the menu, and their ratings' pseudo-times (2011) would all
+# land in the training split of the simulated log.
+SEPARATE_HISTORY_PREFIX = UCI_PREFIX
 
 
 @dataclass(frozen=True)
@@ -50,13 +55,19 @@ class FoodData:
         }
 
 
-def dish_pool(*, item_prefix: str | None = None) -> DishPool:
-    """Every dish (or those whose external id has the prefix) with its order times."""
+def dish_pool(
+    *, item_prefix: str | None = None, exclude_item_prefix: str | None = None
+) -> DishPool:
+    """Every dish (or those whose external id has `item_prefix`, without those that have
+    `exclude_item_prefix`) with its order times."""
     features = dish_features_by_id()
+    dishes = Dish.objects.all()
     if item_prefix:
-        kept = set(
-            Dish.objects.filter(external_id__startswith=item_prefix).values_list("id", flat=True)
-        )
+        dishes = dishes.filter(external_id__startswith=item_prefix)
+    if exclude_item_prefix:
+        dishes = dishes.exclude(external_id__startswith=exclude_item_prefix)
+    if item_prefix or exclude_item_prefix:
+        kept = set(dishes.values_list("id", flat=True))
         features = {d: v for d, v in features.items() if d in kept}
     times: dict[int, list[float]] = {d: [] for d in features}
     orders = Event.objects.filter(event_type=EventType.ORDER, dish__isnull=False)
@@ -81,7 +92,9 @@ def food_data_load(
     Args:
         seed: seeds the fixed negatives of validation and test.
         max_rows: at most this many examples per split (quick runs and tests).
-        item_prefix: only dishes whose external id starts with it (e.g. "uci-").
+        item_prefix: only dishes whose external id starts with it (e.g. "uci-"); without it,
+            every dish but the imported histories evaluated on their own
+            (SEPARATE_HISTORY_PREFIX).
 
     Returns:
         The splits and the dish pool.
@@ -91,11 +104,12 @@ def food_data_load(
         cached = _CACHE.get("data")
         if cached is not None and cached[0] == key:
             return cached[1]
-    cutoffs = training_split_cutoffs(item_prefix=item_prefix)
-    common: dict[str, Any] = {"cutoffs": cutoffs, "item_prefix": item_prefix, "seed": seed}
+    catalogue = _catalogue_options(item_prefix)
+    cutoffs = training_split_cutoffs(**catalogue)
+    common: dict[str, Any] = {"cutoffs": cutoffs, "seed": seed, **catalogue}
     if cutoffs is None:
         empty = examples_to_columns([])
-        data = FoodData(empty, empty, empty, dish_pool(item_prefix=item_prefix))
+        data = FoodData(empty, empty, empty, dish_pool(**catalogue))
     else:
         data = FoodData(
             train=_split("train", max_rows, negatives_per_positive=0, **common),
@@ -103,11 +117,20 @@ def food_data_load(
                 "validation", max_rows, negatives_per_positive=EVALUATION_NEGATIVES, **common
             ),
             test=_split("test", max_rows, negatives_per_positive=EVALUATION_NEGATIVES, **common),
-            pool=dish_pool(item_prefix=item_prefix),
+            pool=dish_pool(**catalogue),
         )
     with _LOCK:
         _CACHE["data"] = (key, data)
     return data
+
+
+def _catalogue_options(item_prefix: str | None) -> dict[str, Any]:
+    """The item_prefix / exclude_item_prefix options (of training_examples_iter,
+    training_split_cutoffs and dish_pool) of one catalogue's data: only the prefix's dishes, or
+    without a prefix every dish but the imported histories evaluated on their own."""
+    if item_prefix:
+        return {"item_prefix": item_prefix, "exclude_item_prefix": None}
+    return {"item_prefix": None, "exclude_item_prefix": SEPARATE_HISTORY_PREFIX}
 
 
 def _log_stamp() -> tuple[int, int]:
@@ -138,14 +161,20 @@ def food_test_load(*, seed: int = 0) -> tuple[Columns, set[str]]:
     Returns:
         (test columns, user ids as strings of the people seen before the test split).
     """
-    cutoffs = training_split_cutoffs()
+    catalogue = _catalogue_options(None)
+    cutoffs = training_split_cutoffs(**catalogue)
     if cutoffs is None:
         return examples_to_columns([]), set()
     test = _split(
-        "test", None, negatives_per_positive=EVALUATION_NEGATIVES, cutoffs=cutoffs, seed=seed
+        "test",
+        None,
+        negatives_per_positive=EVALUATION_NEGATIVES,
+        cutoffs=cutoffs,
+        seed=seed,
+        **catalogue,
     )
     before = Event.objects.filter(
         occurred_at__lt=cutoffs.validation_start,
         event_type__in=[EventType.IMPRESSION, EventType.ORDER, EventType.RATING],
-    )
+    ).exclude(dish__external_id__startswith=SEPARATE_HISTORY_PREFIX)
     return test, {str(u) for u in before.values_list("user_id", flat=True).distinct()}
