@@ -2,7 +2,7 @@
 
 A list is cached (foodapp.recommendations.cache) per person, query, filters, ranker, the model
 version that serves it and the hour; its dishes are cached with it, so a warm request asks the
-database only who the caller is and which version serves.
+database only who the caller is (token or session).
 
 Impressions: every list served to the person it is for is logged through `impressions_record`
 with its ranker and version, unless the client passes record_impressions=false (a list nobody is
@@ -29,8 +29,7 @@ from foodapp.recommendations.rankers import ranker_info
 from foodapp.recommendations.request import Filters
 from foodapp.recommendations.selectors import dishes_similar, recommendations_for
 from foodapp.recommendations.services import impressions_record
-from foodapp.training.predictors import NO_ACTIVE_VERSION, ModelNotAvailableError
-from foodapp.training.selectors import model_version_active
+from foodapp.training.predictors import served_version_for
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,8 @@ class ServedList:
 
 
 def serving_version(*, ranker: str) -> int | None:
-    """The version of the ranker's model that serves now (None for v1).
+    """The version of the ranker's model that serves now (None for v1), from the process's
+    snapshot of served versions: no database query per request.
 
     Raises:
         ModelNotAvailableError: the ranker's model has no active version.
@@ -51,10 +51,7 @@ def serving_version(*, ranker: str) -> int | None:
     model_name = ranker_info(ranker).model_name
     if model_name is None:
         return None
-    row = model_version_active(model_name=model_name)
-    if row is None:
-        raise ModelNotAvailableError(NO_ACTIVE_VERSION.format(name=model_name))
-    return row.version
+    return served_version_for(model_name=model_name).version
 
 
 def _dishes(ranking: Ranking) -> dict[int, dict[str, Any]]:
