@@ -108,24 +108,27 @@ def _deep_optimizer(config: TrainConfig) -> keras.optimizers.Optimizer:
     raise ValueError(f"deep_optimizer: expected 'adam' or 'adagrad', got {config.deep_optimizer!r}")
 
 
-def _dataset(examples: Examples, batch_size: int, seed: int | None) -> tf.data.Dataset:
-    """Shuffled, batched training examples (shuffles row indices, then gathers the rows)."""
+def _epoch_tensors(examples: Examples) -> tuple[dict[str, tf.Tensor], tf.Tensor, tf.Tensor]:
+    """One epoch's features, labels and weights as tensors, converted once for all its steps."""
     weights = (
         examples.weights
         if examples.weights is not None
         else np.ones(len(examples), dtype=np.float32)
     )
-    features = examples.tensors()
-    labels = tf.constant(examples.labels, dtype=tf.float32)
-    weight_tensor = tf.constant(weights, dtype=tf.float32)
+    return (
+        examples.tensors(),
+        tf.constant(examples.labels, dtype=tf.float32),
+        tf.constant(weights, dtype=tf.float32),
+    )
 
-    def gather(indices: tf.Tensor) -> tuple[dict[str, tf.Tensor], tf.Tensor, tf.Tensor]:
-        rows = {name: tf.gather(values, indices) for name, values in features.items()}
-        return rows, tf.gather(labels, indices), tf.gather(weight_tensor, indices)
 
-    dataset = tf.data.Dataset.range(len(examples))
-    dataset = dataset.shuffle(len(examples), seed=seed, reshuffle_each_iteration=True)
-    return dataset.batch(batch_size).map(gather).prefetch(tf.data.AUTOTUNE)
+def _batches(rows: int, batch_size: int, seed: int | None) -> list[tf.Tensor]:
+    """Row indices of each step: a seeded shuffle of the epoch's rows, cut into batches."""
+    order = np.random.default_rng(seed).permutation(rows)
+    return [
+        tf.constant(order[start : start + batch_size], dtype=tf.int64)
+        for start in range(0, rows, batch_size)
+    ]
 
 
 def predict_probabilities(
@@ -230,14 +233,26 @@ def train_model(
     variables = wide_vars + deep_vars
     wide_count = len(wide_vars)
 
+    # The step takes the whole epoch's tensors and one batch of row indices, and gathers the
+    # batch itself: one graph for the run, whatever each epoch's examples (a tf.data pipeline
+    # over each epoch's new tensors would be traced again every epoch).
     signature = (
         input_signature(model),
         tf.TensorSpec([None], tf.float32),
         tf.TensorSpec([None], tf.float32),
+        tf.TensorSpec([None], tf.int64),
     )
 
     @tf.function(input_signature=signature)
-    def train_step(features: dict[str, tf.Tensor], labels: tf.Tensor, weights: tf.Tensor) -> Any:
+    def train_step(
+        epoch_features: dict[str, tf.Tensor],
+        epoch_labels: tf.Tensor,
+        epoch_weights: tf.Tensor,
+        rows: tf.Tensor,
+    ) -> Any:
+        features = {name: tf.gather(values, rows) for name, values in epoch_features.items()}
+        labels = tf.gather(epoch_labels, rows)
+        weights = tf.gather(epoch_weights, rows)
         with tf.GradientTape() as tape:
             logits = tf.reshape(model(features, training=True), [-1])
             losses = tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
@@ -249,7 +264,7 @@ def train_model(
             deep_optimizer.apply(gradients[wide_count:], deep_vars)
         return loss
 
-    fixed_dataset = _dataset(fixed, config.batch_size, config.seed) if fixed is not None else None
+    fixed_tensors = _epoch_tensors(fixed) if fixed is not None else None
     writer = tf.summary.create_file_writer(str(log_dir)) if log_dir is not None else None
     result = TrainingResult()
     best_score = -math.inf
@@ -258,17 +273,17 @@ def train_model(
     run = predict_logits(model)
 
     for epoch in range(1, config.epochs + 1):
-        if fixed is not None and fixed_dataset is not None:
-            examples, dataset = fixed, fixed_dataset
+        if fixed is not None and fixed_tensors is not None:
+            examples, tensors = fixed, fixed_tensors
         else:
             examples = _epoch_examples(train, epoch)
-            epoch_seed = None if config.seed is None else config.seed + epoch
-            dataset = _dataset(examples, config.batch_size, epoch_seed)
+            tensors = _epoch_tensors(examples)
+        epoch_seed = None if config.seed is None else config.seed + epoch
         steps = math.ceil(len(examples) / config.batch_size)
         every = config.progress_every or max(1, steps // 10)
         total, count = 0.0, 0
-        for step, (features, labels, weights) in enumerate(dataset, start=1):
-            loss = float(train_step(features, labels, weights))
+        for step, rows in enumerate(_batches(len(examples), config.batch_size, epoch_seed), 1):
+            loss = float(train_step(*tensors, rows))
             total += loss
             count += 1
             if progress is not None and step % every == 0 and step < steps:

@@ -136,3 +136,49 @@ def test_a_missing_monitored_metric_falls_back_to_val_auc():
     # equal val_auc every epoch (nothing learns): the first epoch stays the best
     assert trained.training.best_epoch == 1
     assert [epoch["val_other"] for epoch in trained.training.history] == [0.1, 0.9]
+
+
+def _traces_of_training(monkeypatch, epochs: int) -> int:
+    """Python traces (tf.function bodies and tf.data map functions) of one training run whose
+    examples are drawn afresh each epoch, with a different size each time."""
+    import functools
+
+    import tensorflow as tf
+
+    count = [0]
+
+    def counted(func):
+        @functools.wraps(func)
+        def body(*args, **kwargs):
+            count[0] += 1
+            return func(*args, **kwargs)
+
+        return body
+
+    real_function, real_map = tf.function, tf.data.Dataset.map
+
+    def function(func=None, **options):
+        if func is None:
+            return lambda f: real_function(counted(f), **options)
+        return real_function(counted(func), **options)
+
+    monkeypatch.setattr(tf, "function", function)
+    monkeypatch.setattr(
+        tf.data.Dataset, "map", lambda self, f, *a, **k: real_map(self, counted(f), *a, **k)
+    )
+    columns = make_columns(120, seed=11)
+    fit(
+        spec=TINY_SPEC,
+        train_columns=columns,
+        train=lambda epoch: to_examples(make_columns(90 + 10 * epoch, seed=30 + epoch)),
+        validation=to_examples(make_columns(60, seed=12)),
+        model_config=ModelConfig(hidden_units=(8,), dropout=0.0),
+        train_config=TrainConfig(epochs=epochs, batch_size=32, patience=0, seed=1),
+    )
+    return count[0]
+
+
+def test_fresh_examples_each_epoch_do_not_retrace_the_training_step(monkeypatch):
+    # Each epoch brings new examples (e.g. fresh sampled negatives) of another size: the step
+    # and the input pipeline are traced once for the run, not once per epoch.
+    assert _traces_of_training(monkeypatch, epochs=5) == _traces_of_training(monkeypatch, epochs=1)
