@@ -8,11 +8,14 @@ predictor it started with; a swap only changes what the next request gets.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+
+logger = logging.getLogger(__name__)
 
 STAMP_READ_SECONDS = 1.0
 
@@ -72,6 +75,9 @@ class ServedVersions:
             at every check, i.e. at most once per interval).
         clock: monotonic seconds (a test passes a fake one).
         interval: the most often the stamp is read.
+        warm: called with a new snapshot before it is published (loads its predictors), so
+            that requests keep the old snapshot until the new one is ready; its errors are
+            logged, not raised (the request that needs the version then gets the error).
     """
 
     def __init__(
@@ -81,8 +87,10 @@ class ServedVersions:
         read_stamp: Callable[[], str | None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         interval: float = STAMP_READ_SECONDS,
+        warm: Callable[[Snapshot], None] | None = None,
     ) -> None:
         self._load = load
+        self._warm = warm
         self._read_stamp = read_stamp
         self._clock = clock
         self._interval = interval
@@ -106,17 +114,32 @@ class ServedVersions:
         snapshot = self._snapshot
         if snapshot is not None and self._clock() - self._checked_at < self._interval:
             return snapshot
-        with self._lock:
+        # One thread refreshes; while it does (loading a new version can take seconds), the
+        # others go on with the snapshot they have. Without one, they wait for it.
+        if not self._lock.acquire(blocking=snapshot is None):
+            return snapshot  # type: ignore[return-value]  # not None: blocking otherwise
+        try:
             snapshot = self._snapshot
             now = self._clock()
             if snapshot is not None and now - self._checked_at < self._interval:
                 return snapshot
             stamp = self._stamp()
             if snapshot is None or stamp is None or stamp != snapshot.stamp:
-                snapshot = self._load(stamp)
-                self._snapshot = snapshot
+                fresh = self._load(stamp)
+                if snapshot is not None and self._warm is not None:
+                    self._warm_quietly(fresh)
+                snapshot = self._snapshot = fresh
             self._checked_at = now
             return snapshot
+        finally:
+            self._lock.release()
+
+    def _warm_quietly(self, snapshot: Snapshot) -> None:
+        """Run the warm hook; a version that does not load is logged and served as an error."""
+        try:
+            self._warm(snapshot)  # type: ignore[misc]
+        except Exception:
+            logger.warning("served versions: warming a new snapshot failed", exc_info=True)
 
     def invalidate(self) -> None:
         """Forget the snapshot: the next request reloads (after this process changed it)."""
@@ -125,4 +148,20 @@ class ServedVersions:
             self._checked_at = -math.inf
 
 
-SERVED = ServedVersions()
+def _predictors_warm(snapshot: Snapshot) -> None:
+    """Load the predictors a snapshot serves by default (active versions, A/B arms)."""
+    from foodapp.training.predictors import predictor_for_version
+
+    for served in served_by_default(snapshot):
+        predictor_for_version(served)
+
+
+def served_by_default(snapshot: Snapshot) -> list[ServedVersion]:
+    """The versions a snapshot answers requests with when no version is asked for."""
+    found = dict.fromkeys(snapshot.active.values())
+    for experiment in snapshot.experiments.values():
+        found.update(dict.fromkeys((experiment.control, experiment.treatment)))
+    return list(found)
+
+
+SERVED = ServedVersions(warm=_predictors_warm)

@@ -153,3 +153,37 @@ def test_a_registered_version_is_known_at_once(census_version: ModelVersion) -> 
     exported.metrics, exported.metadata = {}, {}
     services.model_version_register(model_name="census", exported=exported)
     assert served_version_for(model_name="census", version=3).path == census_version.path
+
+
+def test_while_one_request_warms_the_new_snapshot_the_others_keep_the_old() -> None:
+    import threading
+
+    clock, source = FakeClock(), Recorder()
+    warming, release = threading.Event(), threading.Event()
+
+    def warm(snapshot: Snapshot) -> None:
+        warming.set()
+        assert release.wait(5)
+
+    served = ServedVersions(load=source.load, read_stamp=source.read_stamp, clock=clock, warm=warm)
+    old = served.current()  # the first snapshot is not warmed: nothing to keep serving meanwhile
+    source.stamp, clock.now = "b", clock.now + 1.0
+    refresher = threading.Thread(target=served.current)
+    refresher.start()
+    assert warming.wait(5)
+    assert served.current() is old  # not blocked by the load in progress
+    release.set()
+    refresher.join(5)
+    assert served.current().stamp == "b"
+
+
+def test_a_new_snapshot_whose_warming_fails_is_published_anyway() -> None:
+    clock, source = FakeClock(), Recorder()
+
+    def warm(snapshot: Snapshot) -> None:
+        raise OSError("no such file")
+
+    served = ServedVersions(load=source.load, read_stamp=source.read_stamp, clock=clock, warm=warm)
+    served.current()
+    source.stamp, clock.now = "b", clock.now + 1.0
+    assert served.current().stamp == "b"
