@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -33,23 +33,18 @@ FALLBACK_RANKER = next(key for key, info in RANKERS.items() if info.model_type i
 NO_MODEL = "{error}; ranker={fallback} needs no model"
 
 
-class ModelUnavailable(APIException):
-    status_code = 503
-    default_detail = "the ranker's model is unavailable"
-
-
-def _unavailable(error: Exception) -> ModelUnavailable:
-    """503 saying which model is missing and which ranker needs none."""
-    message = NO_MODEL.format(error=str(error).strip("'\""), fallback=FALLBACK_RANKER)
-    return ModelUnavailable(message)
+def _untrained(error: Exception) -> NotFound:
+    """404 (as /v1/models/ answers for a model with no version) naming the model and the ranker
+    that needs none."""
+    return NotFound(NO_MODEL.format(error=str(error).strip("'\""), fallback=FALLBACK_RANKER))
 
 
 class RecommendationsView(ApiViewMixin, APIView):
     """GET /api/v1/recommendations/: ranked suggestions for the caller (a guest gets popular ones).
 
     Without `ranker=`, the default ranker answers when its model is trained, v1 otherwise; a
-    ranker asked for by name whose model is missing answers 503. Each served list is logged as
-    the caller's impressions unless record_impressions=false.
+    ranker asked for by name whose model has no active version answers 404 (as /v1/models/ does).
+    Each served list is logged as the caller's impressions unless record_impressions=false.
     """
 
     @extend_schema(parameters=[RecommendationQuerySerializer], responses=SuggestionListSerializer)
@@ -87,14 +82,15 @@ class RecommendationsView(ApiViewMixin, APIView):
                     raise
                 served, cached = served_by(FALLBACK_RANKER)
         except ModelNotAvailableError as error:
-            raise _unavailable(error) from None
+            raise _untrained(error) from None
         except ValueError as error:
             raise ValidationError(str(error)) from None
         return _answer(request, served, cached, person, query, params)
 
 
 class SimilarView(ApiViewMixin, APIView):
-    """GET /api/v1/recommendations/similar/<dish id>/ (also /api/v1/dishes/<id>/similar/)."""
+    """GET /api/v1/recommendations/similar/<dish id>/ (also /api/v1/dishes/<id>/similar/); the
+    ranker falls back as for the suggestions."""
 
     @extend_schema(
         parameters=[
@@ -105,16 +101,25 @@ class SimilarView(ApiViewMixin, APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         params = query_params_valid(SimilarQuerySerializer, request)
-        try:
-            served, cached = similar_served(
+
+        def served_by(ranker: str) -> tuple[ServedList, bool]:
+            return similar_served(
                 user=request.user,
                 dish_id=int(pk),
                 k=params["k"],
-                ranker=params["ranker"],
+                ranker=ranker,
                 explain=params["explain"],
             )
+
+        try:
+            try:
+                served, cached = served_by(params["ranker"])
+            except ModelNotAvailableError:
+                if "ranker" in request.query_params:
+                    raise
+                served, cached = served_by(FALLBACK_RANKER)
         except ModelNotAvailableError as error:
-            raise _unavailable(error) from None
+            raise _untrained(error) from None
         except LookupError as error:
             raise NotFound(str(error)) from None
         except ValueError as error:

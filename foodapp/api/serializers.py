@@ -206,7 +206,9 @@ class EventsStoredSerializer(serializers.Serializer[dict[str, Any]]):
 class EventOutSerializer(serializers.ModelSerializer[Event]):
     """One event of a person's history."""
 
-    dish_name = serializers.CharField(source="dish.name", default=None, read_only=True)
+    dish_name = serializers.CharField(
+        source="dish.name", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Event

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -50,3 +51,14 @@ def test_the_swagger_page_loads_its_assets_from_our_static_files() -> None:
 def test_the_navigation_links_the_api_docs() -> None:
     html = Client().get("/").content.decode()
     assert 'href="/api/docs/"' in html and "API docs" in html
+
+
+def test_fields_the_api_answers_null_are_nullable_in_the_schema(alice_client: Any) -> None:
+    """Found by schemathesis: a search in the history has no dish, so no dish name."""
+    alice_client.post("/api/v1/events/", {"event_type": "search", "query": "pho"}, format="json")
+    row = alice_client.get("/api/v1/history/").json()["results"][0]
+    assert row["dish_id"] is None and row["dish_name"] is None
+    schema = Client().get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    fields = schema.json()["components"]["schemas"]["EventOut"]["properties"]
+    assert fields["dish_name"].get("nullable") is True
+    assert fields["dish_id"].get("nullable") is True

@@ -48,11 +48,17 @@ def test_each_served_list_is_logged_as_impressions_unless_the_client_says_not_to
     assert APIClient().get(URL, {"k": 3}).json()["impressions_recorded"] == 0  # a guest
 
 
-def test_asking_for_a_ranker_whose_model_is_missing_is_a_503_naming_it(
+def test_asking_for_a_ranker_whose_model_is_missing_is_a_404_naming_it(
     catalogue_in_db: list[int], alice_client: APIClient
 ) -> None:
+    fried = Dish.objects.get(name="Fried Chicken")
+    similar = alice_client.get(f"/api/v1/dishes/{fried.pk}/similar/")
+    assert similar.status_code == 200 and similar.json()["ranker"] == "v1"  # the fallback
+    assert (
+        alice_client.get(f"/api/v1/dishes/{fried.pk}/similar/", {"ranker": "v3"}).status_code == 404
+    )
     response = alice_client.get(URL, {"ranker": "v4"})
-    assert response.status_code == 503
+    assert response.status_code == 404
     assert "food_wide_deep" in response.json()["error"] and "ranker=v1" in response.json()["error"]
 
 
