@@ -26,8 +26,7 @@ def events(world: World) -> EventColumns:
     return world.simulate(sessions=12_000, start=START, days=DAYS)
 
 
-@pytest.fixture
-def catalogue_in_db(db: None) -> list[int]:
+def small_catalogue_write() -> list[int]:
     """The small catalogue written through the catalogue service; returns the dish ids."""
     from decimal import Decimal
 
@@ -54,3 +53,9 @@ def catalogue_in_db(db: None) -> list[int]:
         ]
     )
     return list(Dish.objects.order_by("id").values_list("id", flat=True))
+
+
+@pytest.fixture
+def catalogue_in_db(db: None) -> list[int]:
+    """The small catalogue written through the catalogue service; returns the dish ids."""
+    return small_catalogue_write()
