@@ -149,13 +149,13 @@ def warm_start_load(
 
 
 def warm_start_apply(model: Any, warm: WarmStart) -> None:
-    """Set every variable of `model` (built from `warm.adapted`) to the earlier version's value.
+    """Set every weight of `model` (built from `warm.adapted`) to the earlier version's value.
 
     Raises:
         WarmStartRefused: a variable is missing or has another shape (nothing is changed then).
     """
     values = []
-    for variable in model.variables:
+    for variable in model.weights:  # not the dropout layers' random-seed states
         stored = warm.weights.get(variable.path)
         if stored is None:
             raise WarmStartRefused(VARIABLES_DIFFER.format(name=variable.path, detail="missing"))
@@ -163,5 +163,5 @@ def warm_start_apply(model: Any, warm: WarmStart) -> None:
             detail = f"shape {tuple(stored.shape)} != {tuple(variable.shape)}"
             raise WarmStartRefused(VARIABLES_DIFFER.format(name=variable.path, detail=detail))
         values.append(stored)
-    for variable, value in zip(model.variables, values, strict=True):
+    for variable, value in zip(model.weights, values, strict=True):
         variable.assign(value)

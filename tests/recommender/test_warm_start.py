@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from recommender.export import export_version
 from recommender.features import CategoricalFeature, FeatureSpec, adapt_features
 from recommender.model import build_model
 from recommender.pipeline import fit, train_evaluate_export
@@ -134,3 +135,24 @@ def test_warm_starting_beats_a_cold_start_after_one_epoch(earlier) -> None:
         )
         results[label] = trained.training.history[0]["val_auc"]
     assert results["warm"] > results["cold"]
+
+
+def test_a_model_with_dropout_warm_starts_too(tmp_path: Path, tiny_train, tiny_test) -> None:
+    """Dropout layers carry a random-seed state that is not a weight (nor in the SavedModel)."""
+    with_dropout = replace(TINY_MODEL, dropout=0.3)
+    adapted = adapt_features(TINY_SPEC, tiny_train)
+    model = build_model(adapted, with_dropout)
+    exported = export_version(
+        model,
+        adapted,
+        models_dir=tmp_path,
+        name="dropout",
+        metadata={FINGERPRINT_KEY: spec_fingerprint(TINY_SPEC, with_dropout)},
+    )
+    warm = warm_start_load(exported.path, spec=TINY_SPEC, model_config=with_dropout)
+    rebuilt = build_model(warm.adapted, with_dropout)
+    warm_start_apply(rebuilt, warm)
+    examples = to_examples(tiny_test)
+    np.testing.assert_allclose(
+        predict_probabilities(rebuilt, examples), predict_probabilities(model, examples), atol=1e-6
+    )
