@@ -183,7 +183,8 @@ def browser(site: Site) -> Iterator[Any]:
 def page(
     browser: Any, site: Site, request: pytest.FixtureRequest, django_db_blocker: Any
 ) -> Iterator[Any]:
-    """A fresh browser context and page; its console errors (CSP violations) fail the test."""
+    """A fresh browser context and page; a CSP violation or a request outside the app fails the
+    test."""
     context = browser.new_context(base_url=site.url, viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     tab.set_default_timeout(15_000)
@@ -191,6 +192,14 @@ def page(
     tab.on(
         "console", lambda message: errors.append(message.text) if message.type == "error" else None
     )
+    # No network: every request a page makes goes to the app itself (no CDN, no font service).
+    elsewhere: list[str] = []
+
+    def outside(sent: Any) -> None:
+        if not sent.url.startswith((site.url, "data:")):
+            elsewhere.append(sent.url)
+
+    tab.on("request", outside)
     with django_db_blocker.unblock():
         try:
             yield tab
@@ -199,6 +208,7 @@ def page(
             context.close()
     blocked = [text for text in errors if "Content Security Policy" in text]
     assert not blocked, blocked
+    assert not elsewhere, f"requests outside the app: {elsewhere}"
 
 
 def snap(tab: Any, name: str) -> Path:

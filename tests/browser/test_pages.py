@@ -193,3 +193,13 @@ def test_no_page_has_a_serious_or_critical_accessibility_violation(page):
         found[f"persona {url}"] = serious_violations(page)
     problems = {url: v for url, v in found.items() if v}
     assert not problems, problems
+
+
+def test_pages_fit_a_phone_screen(page):
+    page.set_viewport_size({"width": 360, "height": 740})
+    persona_become(page, 3)
+    for url in ("/", "/search/?q=fried+chicken&compare=v1", "/dishes/", "/dishes/lasagna/"):
+        page.goto(url)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (url, overflow)
+    snap(page, "phone-dish-page")
