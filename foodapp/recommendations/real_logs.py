@@ -9,12 +9,14 @@ and the numbers are reported whatever they show.
 
 from __future__ import annotations
 
+import math
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,39 +31,57 @@ from foodapp.recommendations.scoring import model_inputs
 from foodapp.recommendations.training_data import dish_pool
 from recommender.baselines import ItemKNNScorer, PopularityScorer
 from recommender.datasets.food import (
+    FOOD_SPEC,
     MODEL_NAMES,
     Columns,
     FoodTraining,
     columns_concat,
+    columns_length,
     columns_take,
     examples_to_columns,
+    history_bags,
     sample_negatives,
+    typed_column,
 )
 from recommender.evaluation import paired_difference_ci95
 from recommender.holdout import HoldoutRanking, per_person_holdout, rank_all_items_metrics
 
+if TYPE_CHECKING:
+    from recommender.training import ValidationScore
+
 HOLDOUT_SEED = 0
 VALIDATION_FRACTION = 0.1
 VALIDATION_NEGATIVES = 20
-UCI_TRAINING = FoodTraining(epochs=30, patience=4, batch_size=256, hidden_units=(64, 32))
+UCI_TRAINING = FoodTraining(
+    epochs=60, patience=6, batch_size=256, hidden_units=(64, 32), deep_learning_rate=0.005
+)
 NOT_IMPORTED = "the UCI restaurant ratings are not imported: run manage.py import_uci_restaurants"
 _FAR = datetime(9999, 1, 1, tzinfo=UTC)
+# The UCI times are pseudo-times (uci_files.pseudo_time): the context they would give (hour,
+# weekday) is noise, so every example gets the context the models rank with.
+_RANKING_CONTEXT = RankRequest()
+
+Pairs = tuple[np.ndarray, np.ndarray]
 
 
-def _ratings() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(user ids, dish ids, values) of the imported UCI ratings: UCI people on UCI restaurants
-    (nobody else's events, even if a simulation ran over a catalogue holding the restaurants)."""
+def _ratings() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(user ids, dish ids, values, times) of the imported UCI ratings: UCI people on UCI
+    restaurants (nobody else's events, even if a simulation ran over a catalogue holding the
+    restaurants)."""
     rows = list(
         Event.objects.filter(
             event_type=EventType.RATING,
             dish__external_id__startswith=UCI_PREFIX,
             user__profile__external_id__startswith=UCI_PREFIX,
-        ).values_list("user_id", "dish_id", "value")
+        )
+        .order_by("id")
+        .values_list("user_id", "dish_id", "value", "occurred_at")
     )
     users = np.asarray([r[0] for r in rows], dtype=np.int64)
     dishes = np.asarray([r[1] for r in rows], dtype=np.int64)
     values = np.asarray([r[2] if r[2] is not None else 0.0 for r in rows], dtype=np.float64)
-    return users, dishes, values
+    times = np.asarray([r[3].timestamp() for r in rows], dtype=np.float64)
+    return users, dishes, values, times
 
 
 def _examples() -> Columns:
@@ -86,23 +106,119 @@ def _pair_mask(columns: Columns, users: np.ndarray, dishes: np.ndarray) -> np.nd
     )
 
 
-def model_score_fn(predictor: Any, catalogue: Catalogue) -> Callable[[Any, np.ndarray], Any]:
-    """score_fn(user, dish ids) of a trained food model, for rank_all_items_metrics."""
+def person_histories(
+    users: np.ndarray, dishes: np.ndarray, times: np.ndarray
+) -> dict[str, list[str]]:
+    """user id -> their distinct dishes, newest first (ids as text, as the examples hold them).
+
+    Args:
+        users: person of each row.
+        dishes: dish of each row.
+        times: moment of each row (pseudo-times order the bag, nothing more).
+
+    Returns:
+        The histories.
+    """
+    histories: dict[str, list[str]] = {}
+    for row in np.lexsort((-times, users)):
+        bag = histories.setdefault(str(users[row]), [])
+        if str(dishes[row]) not in bag:
+            bag.append(str(dishes[row]))
+    return histories
+
+
+def with_history(columns: Columns, histories: Mapping[str, Sequence[str]]) -> Columns:
+    """The examples with the person's history as their recent-dishes bag (their own dish left
+    out) and the ranking context: an imported history has no real times, so the 14-day window
+    of recent orders is empty for it and its hour and weekday are made up."""
+    found = dict(columns)
+    found["user_recent_dishes"] = history_bags(columns["user_id"], columns["dish_id"], histories)
+    rows = columns_length(columns)
+    found["hour"] = np.full(rows, _RANKING_CONTEXT.hour, dtype=np.int64)
+    found["weekday"] = np.full(rows, _RANKING_CONTEXT.weekday, dtype=np.int64)
+    found["device"] = typed_column([_RANKING_CONTEXT.device] * rows, "string")
+    return found
+
+
+def _person(user: Any, features: Mapping[str, str], history: Sequence[str]) -> Person:
+    """The person as the ranker sees them, with their training history as the recent bag."""
+    return Person(
+        user_id=str(user),
+        diet=features["user_diet"],
+        favourite_cuisines=features["user_favourite_cuisines"],
+        area=features["user_area"],
+        recent=tuple(int(d) for d in history),
+    )
+
+
+def model_score_fn(
+    predictor: Any, catalogue: Catalogue, histories: Mapping[str, Sequence[str]]
+) -> Callable[[Any, np.ndarray], Any]:
+    """score_fn(user, dish ids) of a trained food model, for rank_all_items_metrics; each
+    person's history (the dishes they rated in training) is their recent-dishes bag."""
     people: dict[int, dict[str, str]] = {}
 
     def score(user: Any, items: np.ndarray) -> np.ndarray:
         if int(user) not in people:
             people.update(user_features_by_id(user_ids=[int(user)]))
-        features = people[int(user)]
-        person = Person(
-            user_id=str(user),
-            diet=features["user_diet"],
-            favourite_cuisines=features["user_favourite_cuisines"],
-            area=features["user_area"],
-        )
+        person = _person(user, people[int(user)], histories.get(str(user), ()))
         positions = catalogue.positions_of(tuple(int(i) for i in items))
-        inputs = model_inputs(catalogue, positions, RankRequest(person=person))
+        request = replace(_RANKING_CONTEXT, person=person)
+        inputs = model_inputs(catalogue, positions, request)
         return np.asarray(predictor.logits_arrays(inputs), dtype=np.float64)
+
+    return score
+
+
+def holdout_validation_score(
+    *,
+    catalogue: Catalogue,
+    items: np.ndarray,
+    train_pairs: Pairs,
+    validation_pairs: Pairs,
+    histories: Mapping[str, Sequence[str]],
+) -> ValidationScore:
+    """Early stopping on the test protocol, carved from training: each validation person's
+    held-out training positives among every dish they did not rate in the rest of training.
+
+    Args:
+        catalogue: the items' features.
+        items: the catalogue's dish ids.
+        train_pairs: (users, dishes) the model fits on.
+        validation_pairs: (users, dishes) of the validation positives.
+        histories: user id -> their recent-dishes bag while fitting.
+
+    Returns:
+        validation_score(model, run) -> {"val_ndcg@10", "val_recall@10"}.
+    """
+    from recommender.features import columns_to_arrays
+    from recommender.training import Examples, predict_probabilities
+
+    people = np.unique(validation_pairs[0])
+    features = user_features_by_id(user_ids=[int(u) for u in people])
+    positions = catalogue.positions_of(tuple(int(i) for i in items))
+    parts: list[dict[str, np.ndarray]] = []
+    for user in people:
+        person = _person(user, features[int(user)], histories.get(str(user), ()))
+        inputs = model_inputs(catalogue, positions, replace(_RANKING_CONTEXT, person=person))
+        parts.append({k: np.resize(v, len(positions)) for k, v in inputs.items()})
+    arrays = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if parts else {}
+    examples = Examples(
+        features=columns_to_arrays(FOOD_SPEC, arrays),
+        labels=np.zeros(len(people) * len(positions), dtype=np.float32),
+    )
+
+    def score(model: Any, run: Callable[..., Any]) -> dict[str, float]:
+        logits = predict_probabilities(model, examples, run).reshape(len(people), len(items))
+        rows = {u: r for r, u in enumerate(people)}
+
+        def batched(users: np.ndarray, _items: np.ndarray) -> np.ndarray:
+            return logits[[rows[u] for u in users]]
+
+        found = rank_all_items_metrics(
+            batched, train_pairs, validation_pairs, items, batch_size=len(people)
+        )
+        return {"val_ndcg@10": found.ndcg, "val_recall@10": found.recall}
 
     return score
 
@@ -138,7 +254,7 @@ def real_logs_evaluate(
         {"available": bool, "reason"?, "ratings", "people", "rankers": {"popularity": {...},
         "item_knn": {...}, "v2": {...}, "v3": {...}, "v4": {...}}}.
     """
-    users, dishes, values = _ratings()
+    users, dishes, values, times = _ratings()
     if not len(users):
         return {"available": False, "reason": NOT_IMPORTED}
     positive = values >= UCI_MIN_POSITIVE_RATING
@@ -158,23 +274,33 @@ def real_logs_evaluate(
         ),
     }
     best = max(("popularity", "item_knn"), key=lambda name: results[name].ndcg)
+    # Validation for early stopping: a further share of each person's training positives,
+    # ranked the way the test is (never the test split).
+    fit_mask, val_mask = per_person_holdout(
+        *train_pairs, train_positive, fraction=VALIDATION_FRACTION, seed=HOLDOUT_SEED + 1
+    )
+    fit_pairs = (train_pairs[0][fit_mask], train_pairs[1][fit_mask])
+    val_pairs = (train_pairs[0][val_mask], train_pairs[1][val_mask])
+    train_times = times[train_mask]
+    # The recent-dishes bag of an imported history is every dish the person rated (visited),
+    # whatever the rating, as an app's bag holds their orders whatever they thought of them:
+    # while fitting, the fitted rows; when testing, every training row.
+    fit_histories = person_histories(*fit_pairs, train_times[fit_mask])
+    train_histories = person_histories(*train_pairs, train_times)
+    # A dish the person rated (in the rows trained on) is known, never a sampled negative.
+
     columns = _examples()
     uci_people = {str(u) for u in np.unique(users)}
     columns = columns_take(columns, np.flatnonzero([u in uci_people for u in columns["user_id"]]))
-    held = _pair_mask(columns, *test_pairs)
-    train_columns = columns_take(columns, np.flatnonzero(~held))
-    # Validation: a further share of each person's training positives, for early stopping.
-    val_users = np.asarray([int(u) for u in train_columns["user_id"]])
-    val_dishes = np.asarray([int(d) for d in train_columns["dish_id"]])
-    fit_mask, val_mask = per_person_holdout(
-        val_users,
-        val_dishes,
-        train_columns["label"] == 1,
-        fraction=VALIDATION_FRACTION,
-        seed=HOLDOUT_SEED + 1,
+    fit_columns = with_history(
+        columns_take(columns, np.flatnonzero(_pair_mask(columns, *fit_pairs))), fit_histories
     )
-    fit_columns = columns_take(train_columns, np.flatnonzero(fit_mask))
-    val_positives = columns_take(train_columns, np.flatnonzero(val_mask))
+    train_columns = with_history(
+        columns_take(columns, np.flatnonzero(_pair_mask(columns, *train_pairs))), train_histories
+    )
+    val_positives = with_history(
+        columns_take(columns, np.flatnonzero(_pair_mask(columns, *val_pairs))), fit_histories
+    )
     validation = columns_concat(
         [
             val_positives,
@@ -183,6 +309,7 @@ def real_logs_evaluate(
                 pool,
                 per_positive=VALIDATION_NEGATIVES,
                 rng=np.random.default_rng(seed),
+                exclude=fit_histories,
             ),
         ]
     )
@@ -191,13 +318,21 @@ def real_logs_evaluate(
         popularity={},
         popularity_at=datetime.now(UTC),
     )
+    validation_score = holdout_validation_score(
+        catalogue=catalogue,
+        items=items,
+        train_pairs=fit_pairs,
+        validation_pairs=val_pairs,
+        histories=fit_histories,
+    )
     from recommender.datasets import food
     from recommender.serving import load_predictor
 
     rankers = rankers or {key: str(RANKERS[key].model_type) for key in LEARNED_RANKERS}
+    chosen: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="uci-models-") as store:
         for key, model_type in rankers.items():
-            exported = food.train_and_export(
+            selected = food.train_and_export(
                 models_dir=Path(store),
                 model_type=model_type,
                 train=fit_columns,
@@ -206,16 +341,47 @@ def real_logs_evaluate(
                 pool=pool,
                 seed=seed,
                 settings=settings,
-                name=f"uci_{MODEL_NAMES[model_type]}",
+                name=f"uci_{MODEL_NAMES[model_type]}_selection",
+                negatives_exclude=fit_histories,
+                validation_score=validation_score,
             )
-            predictor = load_predictor(Path(store), exported.name)
+            training = selected.metadata["training"]
+            best_epoch = int(training["best_epoch"])
+            chosen[key] = {
+                "best_epoch": best_epoch,
+                "epochs_run": int(training["epochs_run"]),
+                "validation_ndcg@10": float(
+                    training["history"][best_epoch - 1].get("val_ndcg@10", math.nan)
+                ),
+            }
+            # Then, as the baselines do, the model learns from every training rating: the
+            # same settings for the epochs validation chose (no early stopping: validation is
+            # part of it now, so the epoch of lowest training loss, in practice the last).
+            final = food.train_and_export(
+                models_dir=Path(store),
+                model_type=model_type,
+                train=train_columns,
+                validation=columns_concat([]),
+                test=validation,
+                pool=pool,
+                seed=seed,
+                settings=replace(settings, patience=0),
+                epochs=best_epoch,
+                name=f"uci_{MODEL_NAMES[model_type]}",
+                negatives_exclude=train_histories,
+            )
+            predictor = load_predictor(Path(store), final.name)
             results[key] = rank_all_items_metrics(
-                model_score_fn(predictor, catalogue), train_pairs, test_pairs, items
+                model_score_fn(predictor, catalogue, train_histories),
+                train_pairs,
+                test_pairs,
+                items,
             )
             if progress is not None:
                 progress(
-                    f"real logs: {key} nDCG@10 {results[key].ndcg:.3f} "
-                    f"(epochs {exported.metadata['training']['epochs_run']})"
+                    f"real logs: {key} nDCG@10 {results[key].ndcg:.3f} (validation "
+                    f"{chosen[key]['validation_ndcg@10']:.3f} at epoch {best_epoch} of "
+                    f"{chosen[key]['epochs_run']})"
                 )
     return {
         "available": True,
@@ -224,6 +390,8 @@ def real_logs_evaluate(
         "people": len(np.unique(users)),
         "items": len(items),
         "best_baseline": best,
+        "validation_people": len(np.unique(val_pairs[0])),
+        "training": chosen,
         "rankers": {
             name: _summary(found, None if name in ("popularity", "item_knn") else results[best])
             for name, found in results.items()

@@ -10,7 +10,7 @@ sets give equal strings; `user_recent_dishes` is ordered, most recent first.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -31,7 +31,7 @@ from recommender.text_match import label_text, naive_match, name_overlap, stems
 
 if TYPE_CHECKING:
     from recommender.export import ExportResult
-    from recommender.training import Examples
+    from recommender.training import Examples, ValidationScore
 
 FieldKind = Literal["string", "int", "float"]
 
@@ -307,31 +307,86 @@ def relevance_columns(
     return match, overlap
 
 
+def history_bags(
+    user_ids: Iterable[Any], dish_ids: Iterable[Any], history: Mapping[str, Sequence[str]]
+) -> np.ndarray:
+    """`user_recent_dishes` for histories without real times (imported ratings): each row's
+    person's known dishes other than the row's own, in the history's order, at most RECENT_LIMIT.
+
+    Leaving the row's own dish out keeps the label out of the bag; at ranking time the whole
+    history is the bag and the candidates are the dishes outside it, as in training.
+
+    Args:
+        user_ids: person of each row.
+        dish_ids: dish of each row.
+        history: user id -> that person's known dish ids (e.g. their training positives).
+
+    Returns:
+        One `|`-joined bag per row (object array).
+    """
+    bags = [
+        LIST_JOIN.join([d for d in history.get(str(user), ()) if d != str(dish)][:RECENT_LIMIT])
+        for user, dish in zip(user_ids, dish_ids, strict=True)
+    ]
+    return typed_column(bags, "string")
+
+
 def sample_negatives(
-    positives: Columns, pool: DishPool, *, per_positive: int, rng: np.random.Generator
+    positives: Columns,
+    pool: DishPool,
+    *,
+    per_positive: int,
+    rng: np.random.Generator,
+    exclude: Mapping[str, Collection[str]] | None = None,
 ) -> Columns:
     """Fresh negatives for positives that came without their slate: the same person, query and
-    moment with another dish of the pool (never the positive's own dish).
+    moment with another dish of the pool (never the positive's own dish, nor one of `exclude`).
 
     Args:
         positives: example columns of the positives to pair (orders and ratings).
         pool: the dishes to draw from.
         per_positive: negatives per positive.
         rng: the generator (a new draw each epoch gives fresh negatives).
+        exclude: user id -> dish ids never to draw for that person (e.g. every dish they rated
+            in training: on a rating history a rated dish is known, not a negative).
 
     Returns:
         Example columns of the negatives (label 0, source "sampled", no position).
+
+    Raises:
+        ValueError: a person's excluded dishes leave nothing in the pool to draw.
     """
     count = columns_length(positives)
     if count == 0 or per_positive <= 0 or len(pool) < 2:
         return columns_concat([])
     rows = np.repeat(np.arange(count), per_positive)
-    draws = rng.integers(0, len(pool), size=len(rows))
+    pool_ids = pool.columns["dish_id"]
     own = positives["dish_id"][rows]
-    clash = pool.columns["dish_id"][draws] == own
-    while clash.any():
-        draws[clash] = rng.integers(0, len(pool), size=int(clash.sum()))
-        clash = pool.columns["dish_id"][draws] == own
+    users = positives["user_id"][rows]
+    if exclude:
+        pool_set = {str(d) for d in pool_ids}
+        for user, dish in set(zip(users, own, strict=True)):
+            if len(pool_set - {str(dish)} - set(exclude.get(str(user), ()))) == 0:
+                raise ValueError(f"user {user}: every dish of the pool is excluded")
+
+    def blocked(rows_at: np.ndarray, drawn: np.ndarray) -> np.ndarray:
+        clash = pool_ids[drawn] == own[rows_at]
+        if exclude:
+            clash |= np.fromiter(
+                (
+                    str(d) in exclude.get(str(u), ())
+                    for u, d in zip(users[rows_at], pool_ids[drawn], strict=True)
+                ),
+                dtype=bool,
+                count=len(rows_at),
+            )
+        return clash
+
+    draws = rng.integers(0, len(pool), size=len(rows))
+    pending = np.flatnonzero(blocked(np.arange(len(rows)), draws))
+    while pending.size:
+        draws[pending] = rng.integers(0, len(pool), size=pending.size)
+        pending = pending[blocked(pending, draws[pending])]
     negatives = columns_take(positives, rows)
     for name, values in pool.columns.items():
         negatives[name] = values[draws]
@@ -351,12 +406,14 @@ def epoch_examples(
     *,
     per_positive: int,
     seed: int | None,
+    exclude: Mapping[str, Collection[str]] | None = None,
 ) -> Callable[[int], Examples]:
     """The training examples of each epoch: the logged ones plus negatives drawn afresh.
 
     A fixed set of sampled negatives is memorised within a few passes (measured on imported
     histories: ranking quality collapses when trained longer); new negatives every epoch keep
-    teaching the model what people did not choose.
+    teaching the model what people did not choose. `exclude` (user id -> dish ids) is passed
+    to `sample_negatives`.
     """
     source = logged["source"]
     needing = np.flatnonzero(
@@ -368,7 +425,9 @@ def epoch_examples(
         if pool is None or per_positive <= 0 or not len(needing):
             return to_examples(logged)
         rng = np.random.default_rng(None if seed is None else [seed, epoch])
-        negatives = sample_negatives(positives, pool, per_positive=per_positive, rng=rng)
+        negatives = sample_negatives(
+            positives, pool, per_positive=per_positive, rng=rng, exclude=exclude
+        )
         return to_examples(columns_concat([logged, negatives]))
 
     return examples_for
@@ -461,6 +520,8 @@ def train_and_export(
     progress: Callable[[dict[str, Any]], None] | None = None,
     log_dir: Path | None = None,
     warm_start: Path | None = None,
+    negatives_exclude: Mapping[str, Collection[str]] | None = None,
+    validation_score: ValidationScore | None = None,
 ) -> ExportResult:
     """Train one food model on logged examples, evaluate it on the test split, export a version.
 
@@ -480,6 +541,10 @@ def train_and_export(
         log_dir: TensorBoard log folder.
         warm_start: the active version's folder to start from when its feature spec allows it
             (recommender.warm_start); the metadata's "start" says whether it did, or why not.
+        negatives_exclude: user id -> dish ids never sampled as that person's negatives.
+        validation_score: per-epoch validation metrics replacing the default ranking of the
+            validation groups (e.g. the held-out protocol of recommender.holdout); early
+            stopping follows its "val_ndcg@10" when the training examples are mostly unshown.
 
     Returns:
         The exported version; its metrics hold AUC, log loss, nDCG@10 and recall@10 on test.
@@ -495,7 +560,11 @@ def train_and_export(
     if not columns_length(train):
         raise ValueError("no training examples: the interaction log is empty")
     examples_for = epoch_examples(
-        train, pool, per_positive=settings.negatives_per_positive, seed=seed
+        train,
+        pool,
+        per_positive=settings.negatives_per_positive,
+        seed=seed,
+        exclude=negatives_exclude,
     )
     first = examples_for(1)
     adapt_on = first.features
@@ -503,7 +572,9 @@ def train_and_export(
     monitor = "val_ndcg@10" if unshown else "val_auc"
     validation_examples = to_examples(validation) if columns_length(validation) else None
 
-    def validation_score(model: Any, run: Callable[..., Any]) -> dict[str, float]:
+    def validation_ranking(model: Any, run: Callable[..., Any]) -> Mapping[str, float]:
+        if validation_score is not None:
+            return validation_score(model, run)
         if validation_examples is None:
             return {}
         probabilities = predict_probabilities(model, validation_examples, run)
@@ -549,7 +620,7 @@ def train_and_export(
             deep_learning_rate=settings.deep_learning_rate,
             monitor=monitor,
         ),
-        validation_score=validation_score,
+        validation_score=validation_ranking,
         test_metrics=test_metrics,
         extra_files=extra_files,
         models_dir=models_dir,

@@ -13,6 +13,7 @@ from recommender.datasets.food import (
     epoch_examples,
     event_groups,
     examples_to_columns,
+    history_bags,
     sample_negatives,
 )
 
@@ -155,6 +156,47 @@ def test_each_epoch_draws_fresh_negatives():
     assert first.labels.sum() == 20
     assert list(first.features["dish_id"]) != list(second.features["dish_id"])
     assert list(first.features["dish_id"]) == list(again.features["dish_id"])  # seeded
+
+
+def test_sampled_negatives_never_draw_a_dish_the_person_already_rated():
+    # A rating history: person 1 rated dishes 1-10 (7 is the positive being paired), person 2
+    # rated nothing else. Person 1's negatives can only be 11 and 12; person 2's anything but 7.
+    _, pool = dish_pool_build(DISHES)
+    positives = examples_to_columns(
+        [
+            example(1, 7, label=1, t=1.0, source="rating", event=1),
+            example(2, 7, label=1, t=1.0, source="rating", event=2),
+        ]
+    )
+    known = {"1": [str(d) for d in range(1, 11)]}
+    negatives = sample_negatives(
+        positives, pool, per_positive=30, rng=np.random.default_rng(0), exclude=known
+    )
+    drawn = {u: set() for u in ("1", "2")}
+    for user, dish in zip(negatives["user_id"], negatives["dish_id"], strict=True):
+        drawn[user].add(dish)
+    assert drawn["1"] == {"11", "12"}
+    assert "7" not in drawn["2"] and len(drawn["2"]) > 2
+    examples_for = epoch_examples(positives, pool, per_positive=30, seed=4, exclude=known)
+    epoch = examples_for(2).features
+    person_1 = {d for u, d in zip(epoch["user_id"], epoch["dish_id"], strict=True) if u == "1"}
+    assert person_1 == {"7", "11", "12"}  # the positive and its two possible negatives
+    with pytest.raises(ValueError, match="user 1"):
+        sample_negatives(
+            positives,
+            pool,
+            per_positive=1,
+            rng=np.random.default_rng(0),
+            exclude={"1": [str(d) for d in DISHES]},
+        )
+
+
+def test_history_bags_hold_the_persons_other_dishes_never_the_rows_own():
+    history = {"1": ["5", "3", "7"], "3": [str(d) for d in range(20, 40)]}
+    bags = history_bags(["1", "1", "2", "3"], ["3", "9", "4", "20"], history)
+    # The row's own dish is left out (no label in the bag); others keep the history's order.
+    assert bags.tolist()[:3] == ["5|7", "5|3|7", ""]
+    assert bags[3].split("|") == [str(d) for d in range(21, 21 + food.RECENT_LIMIT)]
 
 
 def test_event_groups_keep_slates_and_positives_with_their_negatives_together():

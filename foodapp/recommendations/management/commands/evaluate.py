@@ -44,6 +44,11 @@ class Command(BaseCommand):
             "--no-real-logs", action="store_true", help="skip the UCI restaurant ratings"
         )
         parser.add_argument("--no-store", action="store_true", help="do not store the result")
+        parser.add_argument(
+            "--real-logs-only",
+            action="store_true",
+            help="only the UCI restaurant ratings (no simulated history needed; not stored)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from foodapp.recommendations.evaluation import EvaluationUnavailableError, evaluation_run
@@ -56,6 +61,17 @@ class Command(BaseCommand):
             if not quiet:
                 self.stdout.write(f"  {line}")
 
+        if options["real_logs_only"]:
+            from foodapp.recommendations.real_logs import real_logs_evaluate
+
+            real = real_logs_evaluate(progress=progress)
+            if quiet:
+                self.stdout.write(
+                    json.dumps({"real_logs": real}, indent=2, allow_nan=False, default=float)
+                )
+            else:
+                self.write_real_logs(real)
+            return
         try:
             result = evaluation_run(
                 sessions=options["sessions"],
@@ -91,15 +107,19 @@ class Command(BaseCommand):
             self.stdout.write(f"{slice_name:<36}{entry['sessions']:>9}{rates}")
         real = result.get("real_logs")
         if real:
-            self.stdout.write("\nReal logs (UCI ratings, per-person held out):")
-            if not real.get("available"):
-                self.stdout.write(f"  {real.get('reason')}")
-            else:
-                for name, metrics in real["rankers"].items():
-                    self.stdout.write(
-                        f"  {name:<11} nDCG@10 {_cell(metrics['ndcg@10'])}  recall@10 "
-                        f"{_cell(metrics['recall@10'])}  coverage {_cell(metrics['coverage@10'])}"
-                    )
+            self.write_real_logs(real)
         self.stdout.write("")
         for claim in result["claims"]:
             self.stdout.write(f"- {claim}")
+
+    def write_real_logs(self, real: dict[str, Any]) -> None:
+        """The real-logs rankers' metrics (or why there are none)."""
+        self.stdout.write("\nReal logs (UCI ratings, per-person held out):")
+        if not real.get("available"):
+            self.stdout.write(f"  {real.get('reason')}")
+            return
+        for name, metrics in real["rankers"].items():
+            self.stdout.write(
+                f"  {name:<11} nDCG@10 {_cell(metrics['ndcg@10'])}  recall@10 "
+                f"{_cell(metrics['recall@10'])}  coverage {_cell(metrics['coverage@10'])}"
+            )
