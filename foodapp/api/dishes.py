@@ -8,17 +8,17 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 
 from foodapp.api.base import ApiViewMixin
-from foodapp.api.filters import DishFilter
+from foodapp.api.filters import ApiDishFilter
 from foodapp.api.serializers import DishDetailSerializer, DishSerializer
 from foodapp.catalog.models import Dish
 
 
 class DishListView(ApiViewMixin, generics.ListAPIView[Dish]):
-    """GET /api/v1/dishes/: most ordered first; filters cuisine, course, diet, price, spice, q."""
+    """GET /api/v1/dishes/: most ordered first (a search: best match first); the web's filters."""
 
     serializer_class = DishSerializer
     filter_backends = [DjangoFilterBackend]
-    filterset_class = DishFilter
+    filterset_class = ApiDishFilter
 
     def get_queryset(self) -> QuerySet[Dish]:
         return Dish.objects.select_related("cuisine").order_by("-order_count", "name", "id")
