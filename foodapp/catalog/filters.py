@@ -38,7 +38,7 @@ class DishFilter(django_filters.FilterSet):
     )
     course = django_filters.ChoiceFilter(choices=Course.choices, empty_label="Any course")
     diet = django_filters.ChoiceFilter(
-        choices=DietRestriction.choices, method="filter_diet", empty_label="Any diet"
+        choices=DietRestriction.choices, method="filter_diet", empty_label="Any diet", label="Diet"
     )
     max_price = django_filters.NumberFilter(
         field_name="price",

@@ -203,3 +203,16 @@ def test_pages_fit_a_phone_screen(page):
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, (url, overflow)
     snap(page, "phone-dish-page")
+
+
+def test_dish_filters_update_the_list_in_place_with_htmx(page):
+    page.goto("/dishes/")
+    page.evaluate("window.sameDocument = true")
+    page.get_by_label("Cuisine").select_option(label="Italian")
+    page.wait_for_url(re.compile(r"cuisine=italian"))
+    page.locator(".result-count", has_text="5 dishes").wait_for()
+    page.get_by_label("Diet").select_option(label="Vegetarian")
+    page.locator(".result-count", has_text="3 dishes").wait_for()
+    names = page.locator(".dish-grid a").all_inner_texts()
+    assert set(names) == {"Margherita Pizza", "Mushroom Risotto", "Tiramisu"}
+    assert page.evaluate("window.sameDocument === true")  # swapped by htmx, no page load

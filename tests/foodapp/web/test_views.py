@@ -92,6 +92,12 @@ def test_the_dish_list_is_paginated_and_answers_htmx_with_the_results_only(clien
     assert "<html" not in html and len(names_in(html)) == 24
 
 
+def test_every_filter_has_a_label(client, catalogue_in_db):
+    html = client.get("/dishes/").content.decode()
+    labels = re.findall(r'<label for="id_[a-z_]+">([^<]+)</label>', html)
+    assert labels == ["Name or words", "Cuisine", "Course", "Diet", "Price up to ($)", "Spice"]
+
+
 def test_the_v1_words_box_still_searches_the_list(client, catalogue_in_db):
     html = client.get("/dishes/", {"q": "fried chicken"}).content.decode()
     assert names_in(html)[:1] == ["Fried Chicken"] and "Chicken Fried Rice" in names_in(html)
