@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from foodapp.training.admin import ACTIVATE_PERMISSION, RETRAIN_PERMISSION
+from foodapp.training.permissions import ACTIVATE_PERMISSION, RETRAIN_PERMISSION
 
 # Staff, or a token user granted this, may ask for another person with user_id=.
 VIEW_ANY_PERSON_PERMISSION = "api.view_any_person"
