@@ -181,9 +181,18 @@ class _OrderWindow:
         return count
 
 
-def _example_events(item_prefix: str | None, exclude_item_prefix: str | None) -> QuerySet[Event]:
-    """The events that can yield or label examples."""
+def _example_events(
+    item_prefix: str | None,
+    exclude_item_prefix: str | None,
+    data_from: datetime | None = None,
+    data_until: datetime | None = None,
+) -> QuerySet[Event]:
+    """The events that can yield or label examples (those of the data window, when given)."""
     events = Event.objects.filter(event_type__in=EXAMPLE_EVENT_TYPES, dish__isnull=False)
+    if data_from is not None:
+        events = events.filter(occurred_at__gte=data_from)
+    if data_until is not None:
+        events = events.filter(occurred_at__lt=data_until)
     if item_prefix:
         events = events.filter(dish__external_id__startswith=item_prefix)
     if exclude_item_prefix:
@@ -197,9 +206,12 @@ def training_split_cutoffs(
     test_fraction: float = 0.1,
     item_prefix: str | None = None,
     exclude_item_prefix: str | None = None,
+    data_from: datetime | None = None,
+    data_until: datetime | None = None,
 ) -> SplitCutoffs | None:
     """The times that split the example events into train/validation/test by these fractions
-    (of the events on dishes with `item_prefix`, without those with `exclude_item_prefix`).
+    (of the events on dishes with `item_prefix`, without those with `exclude_item_prefix`, that
+    occurred from `data_from` until before `data_until` when given).
 
     Returns:
         The cut-offs, or None when the log holds no example events.
@@ -209,7 +221,8 @@ def training_split_cutoffs(
     """
     if validation_fraction < 0 or test_fraction < 0 or validation_fraction + test_fraction >= 1:
         raise ValueError(ERROR_FRACTIONS)
-    events = _example_events(item_prefix, exclude_item_prefix).order_by("occurred_at", "id")
+    events = _example_events(item_prefix, exclude_item_prefix, data_from, data_until)
+    events = events.order_by("occurred_at", "id")
     total = events.count()
     if total == 0:
         return None
@@ -238,6 +251,8 @@ def training_examples_iter(
     exclude_item_prefix: str | None = None,
     seed: int = 0,
     chunk_size: int = 2000,
+    data_from: datetime | None = None,
+    data_until: datetime | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Stream the examples of one time split of the log (recommender.datasets.food fields).
 
@@ -262,6 +277,9 @@ def training_examples_iter(
             imported history evaluated on its own), from the events and the sampled negatives.
         seed: seeds the negative sampling; the same log and seed give the same examples.
         chunk_size: rows per database fetch.
+        data_from: the data window's start: no example from an earlier event (earlier orders
+            still make the windowed features: recent dishes, popularity).
+        data_until: the window's end: no event from then on is read, not even as a label.
 
     Yields:
         Example dicts with a 0/1 "label".
@@ -277,15 +295,17 @@ def training_examples_iter(
             test_fraction=test_fraction,
             item_prefix=item_prefix,
             exclude_item_prefix=exclude_item_prefix,
+            data_from=data_from,
+            data_until=data_until,
         )
         if cutoffs is None:
             return
     if cutoffs.validation_start > cutoffs.test_start:
         raise ValueError(ERROR_CUTOFFS)
     start, end = {
-        "train": (None, cutoffs.validation_start),
+        "train": (data_from, cutoffs.validation_start),
         "validation": (cutoffs.validation_start, cutoffs.test_start),
-        "test": (cutoffs.test_start, None),
+        "test": (cutoffs.test_start, data_until),
     }[split]
     pool_query = Dish.objects.order_by("id")
     if item_prefix:
@@ -304,7 +324,8 @@ def training_examples_iter(
         session_gap=session_gap,
         rng=random.Random(seed),
     )
-    events = _example_events(item_prefix, exclude_item_prefix).order_by("occurred_at", "id")
+    events = _example_events(item_prefix, exclude_item_prefix, None, data_until)
+    events = events.order_by("occurred_at", "id")
     # Read a session gap beyond both ends (and a rating window past the end, below): sessions
     # that straddle a cut-off are seen whole, so an order right after the start still finds its
     # impression and one right after the end still labels it. Only events inside the split

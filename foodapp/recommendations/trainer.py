@@ -44,7 +44,12 @@ def _train(model_type: str) -> Callable[[TrainingRequest], ExportedVersion]:
 
         params = request.params
         seed = int(params.get("seed", 42))
-        data = food_data_load(seed=seed, max_rows=params.get("max_rows"))
+        data = food_data_load(
+            seed=seed,
+            max_rows=params.get("max_rows"),
+            data_from=request.data_from,
+            data_until=request.data_until,
+        )
         warm = params.get("warm_start", True)
         return food.train_and_export(
             models_dir=request.models_dir,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import islice
 from typing import Any
 
@@ -84,7 +85,12 @@ def _split(split: str, limit: int | None, **options: Any) -> Columns:
 
 
 def food_data_load(
-    *, seed: int = 0, max_rows: int | None = None, item_prefix: str | None = None
+    *,
+    seed: int = 0,
+    max_rows: int | None = None,
+    item_prefix: str | None = None,
+    data_from: datetime | None = None,
+    data_until: datetime | None = None,
 ) -> FoodData:
     """Read the interaction log into the three splits (train: no sampled negatives, they are
     drawn afresh each epoch; validation and test: a fixed, seeded set).
@@ -95,18 +101,22 @@ def food_data_load(
         item_prefix: only dishes whose external id starts with it (e.g. "uci-"); without it,
             every dish but the imported histories evaluated on their own
             (SEPARATE_HISTORY_PREFIX).
+        data_from: examples from events at or after this time only (None: from the first).
+        data_until: events before this time only (None: every event); the splits divide the
+            window's events.
 
     Returns:
         The splits and the dish pool.
     """
-    key = (_log_stamp(), seed, max_rows, item_prefix)
+    key = (_log_stamp(), seed, max_rows, item_prefix, data_from, data_until)
     with _LOCK:
         cached = _CACHE.get("data")
         if cached is not None and cached[0] == key:
             return cached[1]
     catalogue = _catalogue_options(item_prefix)
-    cutoffs = training_split_cutoffs(**catalogue)
-    common: dict[str, Any] = {"cutoffs": cutoffs, "seed": seed, **catalogue}
+    window: dict[str, Any] = {"data_from": data_from, "data_until": data_until}
+    cutoffs = training_split_cutoffs(**catalogue, **window)
+    common: dict[str, Any] = {"cutoffs": cutoffs, "seed": seed, **catalogue, **window}
     if cutoffs is None:
         empty = examples_to_columns([])
         data = FoodData(empty, empty, empty, dish_pool(**catalogue))
