@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,10 +57,15 @@ class WarmStart:
     source: str
     adapted: AdaptedSpec
     weights: Mapping[str, np.ndarray]
+    load_seconds: float = 0.0
 
     def describe(self) -> dict[str, Any]:
         """For the new version's metadata."""
-        return {"warm_start": True, "from": self.source}
+        return {
+            "warm_start": True,
+            "from": self.source,
+            "load_seconds": round(self.load_seconds, 2),
+        }
 
 
 def spec_fingerprint(spec: FeatureSpec, model_config: ModelConfig) -> str:
@@ -145,7 +151,14 @@ def warm_start_load(
             if share > max_new_share:
                 raise WarmStartRefused(STALE_VOCABULARY.format(feature=name, share=share))
     source = f"{metadata.get('name', '?')} v{metadata.get('version', '?')}"
-    return WarmStart(source=source, adapted=adapted, weights=_saved_weights(Path(version_path)))
+    began = time.perf_counter()
+    weights = _saved_weights(Path(version_path))
+    return WarmStart(
+        source=source,
+        adapted=adapted,
+        weights=weights,
+        load_seconds=time.perf_counter() - began,
+    )
 
 
 def warm_start_apply(model: Any, warm: WarmStart) -> None:

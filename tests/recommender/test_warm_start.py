@@ -79,7 +79,11 @@ def test_new_data_keeps_the_earlier_vocabularies_while_few_values_are_new(earlie
         train_config=ONE_EPOCH,
         warm_start=earlier.path,
     )
-    assert trained.start == {"warm_start": True, "from": f"tiny v{earlier.version}"}
+    assert (trained.start["warm_start"], trained.start["from"]) == (
+        True,
+        f"tiny v{earlier.version}",
+    )
+    assert trained.start["load_seconds"] > 0
     assert trained.adapted.stats["x"].boundaries == tuple(
         earlier.metadata["features"]["stats"]["x"]["boundaries"]
     )
