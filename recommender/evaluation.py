@@ -388,6 +388,34 @@ def paired_difference_ci95(a: ArrayLike, b: ArrayLike) -> tuple[float, float, fl
     return mean_ci95(x - y)
 
 
+def difference_ci95(a: ArrayLike, b: ArrayLike) -> tuple[float, float, float]:
+    """Mean of a minus mean of b over two independent samples, with a 95% confidence interval.
+
+    For two groups measured on different units (the arms of an A/B test): the half-width is
+    1.96 * sqrt(s_a^2 / n_a + s_b^2 / n_b), the normal approximation of `mean_ci95` for each
+    group, their variances added.
+
+    Args:
+        a: the per-unit measurements of the first group.
+        b: those of the second group.
+
+    Returns:
+        (difference of the means, low, high); NaN bounds when a group has a single value; an
+        interval excluding 0 says the groups differ at the 5% level.
+
+    Raises:
+        ValueError: a group is empty, or a value is not finite.
+    """
+    x = np.asarray(a, dtype=np.float64).reshape(-1)
+    y = np.asarray(b, dtype=np.float64).reshape(-1)
+    mean_x, mean_y = mean_ci95(x)[0], mean_ci95(y)[0]
+    difference = mean_x - mean_y
+    if x.size < 2 or y.size < 2:
+        return difference, float("nan"), float("nan")
+    half_width = Z_95 * math.sqrt(x.var(ddof=1) / x.size + y.var(ddof=1) / y.size)
+    return difference, difference - half_width, difference + half_width
+
+
 def ndcg_recall_from_hits(
     hits: ArrayLike, relevant_counts: ArrayLike
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -22,9 +22,15 @@ from foodapp.interactions.selectors import recent_dishes_by_user
 from foodapp.people.models import Profile
 from foodapp.recommendations.catalogue import Catalogue, catalogue_current
 from foodapp.recommendations.engine import Ranking, rank
-from foodapp.recommendations.rankers import DEFAULT_RANKER, ranker_info
+from foodapp.recommendations.rankers import DEFAULT_RANKER, RANKERS, ranker_info
 from foodapp.recommendations.request import Filters, Person, RankRequest
-from foodapp.training.predictors import predictor_for
+from foodapp.training.experiments import served_version_for_person
+from foodapp.training.predictors import (
+    NO_ACTIVE_VERSION,
+    ModelNotAvailableError,
+    predictor_for,
+    predictor_for_version,
+)
 from recommender.datasets.food import DISH_EMBEDDINGS_FILE
 
 if TYPE_CHECKING:
@@ -128,16 +134,31 @@ def dish_embeddings_aligned(predictor: Predictor, catalogue: Catalogue) -> np.nd
 _EMBEDDINGS = _EmbeddingCache()
 
 
-def _predictor(ranker: str, version: int | None) -> Predictor | None:
-    """The served (or the given) version of the ranker's model; None for v1.
+def _predictor(
+    ranker: str, version: int | None, person_id: str = ""
+) -> tuple[str, Predictor | None]:
+    """The ranker and model that answer: the given version of the ranker's model, else the
+    person's arm when an A/B test of that model runs, else its active version; None for v1.
+
+    An arm may be a version of another ranker's model (v2 against v4): the ranker returned is
+    then that model's, so the ranking and its logged impressions name what really ranked.
 
     Raises:
         ModelNotAvailableError: the model has no active version, or no such version.
     """
     model_name = ranker_info(ranker).model_name
     if model_name is None:
-        return None
-    return predictor_for(model_name=model_name, version=version)
+        return ranker, None
+    if version is not None:
+        return ranker, predictor_for(model_name=model_name, version=version)
+    served = served_version_for_person(model_name=model_name, person_id=person_id)
+    if served is None:
+        raise ModelNotAvailableError(NO_ACTIVE_VERSION.format(name=model_name))
+    if served.model_name != model_name:
+        ranker = next(
+            (k for k, info in RANKERS.items() if info.model_name == served.model_name), ranker
+        )
+    return ranker, predictor_for_version(served)
 
 
 def recommendations_for(
@@ -238,7 +259,7 @@ def _rank(
     explain: bool,
 ) -> Ranking:
     """Resolve the model and catalogue, then run the pipeline."""
-    predictor = _predictor(ranker, version)
+    ranker, predictor = _predictor(ranker, version, request.person.user_id)
     catalogue = catalogue_current()
     embeddings = _EMBEDDINGS.get(predictor, catalogue) if predictor is not None else None
     return rank(

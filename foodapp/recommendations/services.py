@@ -9,8 +9,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from foodapp.interactions.models import EventType
-from foodapp.interactions.services import EventInput, events_record_bulk
+from foodapp.interactions.models import Event, EventType
+from foodapp.interactions.services import EventInput, event_record, events_record_bulk
 from foodapp.recommendations.engine import Ranking
 from foodapp.recommendations.models import Evaluation
 from foodapp.training.models import ModelVersion
@@ -56,6 +56,57 @@ def impressions_record(
         for suggestion in ranking.suggestions
     ]
     return events_record_bulk(events=events) if events else 0
+
+
+def order_from_suggestion_record(
+    *,
+    user_id: int,
+    dish_id: int,
+    session_id: str = "",
+    device: str = "",
+    occurred_at: datetime | None = None,
+) -> Event:
+    """Log an order with the ranker and model version that placed the dish: those of the
+    person's latest impression of it in the same session (how an A/B test attributes orders to
+    its arms). An order of a dish they were not shown carries neither (an organic order).
+
+    Args:
+        user_id: who ordered.
+        dish_id: what.
+        session_id: the app session the order was made in.
+        device: the device.
+        occurred_at: when (default now).
+
+    Returns:
+        The stored order event.
+
+    Raises:
+        EventValidationError: naming the bad field (an unknown user or dish).
+    """
+    moment = occurred_at or timezone.now()
+    shown = (
+        Event.objects.filter(
+            user_id=user_id,
+            dish_id=dish_id,
+            session_id=session_id,
+            event_type=EventType.IMPRESSION,
+            occurred_at__lte=moment,
+        )
+        .order_by("-occurred_at", "-id")
+        .values("model_version", "ranker", "position")
+        .first()
+    )
+    return event_record(
+        user_id=user_id,
+        event_type=EventType.ORDER,
+        occurred_at=moment,
+        dish_id=dish_id,
+        session_id=session_id,
+        position=shown["position"] if shown else None,
+        model_version=shown["model_version"] if shown else None,
+        ranker=shown["ranker"] if shown else None,
+        device=device,
+    )
 
 
 def evaluation_store(*, result: Mapping[str, Any]) -> Evaluation:

@@ -123,3 +123,48 @@ class TrainingRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model_name} run #{self.pk} ({self.state})"
+
+
+class Experiment(models.Model):
+    """An A/B test: the requests for `model_name` are shared between two versions, sticky per
+    person (foodapp.training.experiments); running while `ended_at` is empty."""
+
+    model_name = models.CharField(max_length=64, help_text="the model whose traffic is shared")
+    control = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="+")
+    treatment = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="+")
+    treatment_share = models.FloatField(
+        default=0.1, help_text="fraction of the people who get the treatment (0-1, exclusive)"
+    )
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    chosen = models.ForeignKey(
+        ModelVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="the version kept when the test ended",
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-started_at"]
+        permissions = [("run_experiment", "Can start and end A/B tests between model versions")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model_name"],
+                condition=models.Q(ended_at__isnull=True),
+                name="training_one_running_experiment_per_model",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(treatment_share__gt=0.0, treatment_share__lt=1.0),
+                name="training_experiment_share_is_a_proper_fraction",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        control, treatment = self.control, self.treatment
+        first = f"{control.model_name}:{control.version}"
+        return f"A/B #{self.pk} {first} vs {treatment.model_name}:{treatment.version}"

@@ -52,7 +52,8 @@ class Snapshot:
 
 
 def snapshot_load(stamp: str | None) -> Snapshot:
-    """Read the versions from the database (one query)."""
+    """Read the versions and the running A/B tests from the database (one query each)."""
+    from foodapp.training.experiments import experiments_running_served
     from foodapp.training.models import ModelVersion
 
     versions: dict[tuple[str, int], ServedVersion] = {}
@@ -63,7 +64,12 @@ def snapshot_load(stamp: str | None) -> Snapshot:
         versions[(model_name, number)] = served
         if state == ModelVersion.State.ACTIVE:
             active[model_name] = served
-    return Snapshot(stamp=stamp, versions=versions, active=active)
+    return Snapshot(
+        stamp=stamp,
+        versions=versions,
+        active=active,
+        experiments=experiments_running_served(versions=versions),
+    )
 
 
 class ServedVersions:

@@ -488,7 +488,12 @@ class ActivationRefusedError(RuntimeError):
     """The version may not be served; the message (also stored on the version) says why."""
 
 
-def _activation_refusal(version: ModelVersion) -> str:
+def activation_refusal(version: ModelVersion, *, margin: bool = True) -> str:
+    """Why `version` may not be served, or "" when it may (`margin`: apply the margin rule)."""
+    return _activation_refusal(version, margin=margin)
+
+
+def _activation_refusal(version: ModelVersion, *, margin: bool = True) -> str:
     """Why `version` may not be served, or "" when it may."""
     from foodapp.training.smoke import VersionDoesNotLoadError, predictor_smoke_check
 
@@ -507,7 +512,7 @@ def _activation_refusal(version: ModelVersion) -> str:
         found = folder_checksum(path)
         if found != version.checksum:
             return NOT_ACTIVATED_CHANGED.format(found=found[:12], recorded=version.checksum[:12])
-    behind = _margin_refusal(version)
+    behind = _margin_refusal(version) if margin else ""
     if behind:
         return behind
     try:

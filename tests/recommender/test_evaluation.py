@@ -14,6 +14,7 @@ from recommender.evaluation import (
     catalogue_coverage,
     classification_report,
     cosine_distances,
+    difference_ci95,
     expected_calibration_error,
     grouped_ranking_metrics,
     intra_list_diversity,
@@ -307,3 +308,26 @@ def test_grouped_ranking_metrics_refuse_bad_input():
         grouped_ranking_metrics([1], [1], [0.5], k=0)
     with pytest.raises(ValueError, match="non-negative"):
         grouped_ranking_metrics([1], [-1], [0.5])
+
+
+def test_difference_ci95_by_hand():
+    # a: mean 2, sample variance 1 (n 3); b: mean 0.5, sample variance 1/3 (n 4).
+    difference, low, high = difference_ci95([1, 2, 3], [0, 0, 1, 1])
+    half = Z_95 * math.sqrt(1 / 3 + (1 / 3) / 4)
+    assert (difference, low, high) == pytest.approx((1.5, 1.5 - half, 1.5 + half))
+    single = difference_ci95([1.0], [0.0, 1.0])
+    assert single[0] == pytest.approx(0.5) and math.isnan(single[1]) and math.isnan(single[2])
+    with pytest.raises(ValueError, match="no values"):
+        difference_ci95([], [1.0])
+
+
+def test_difference_ci95_covers_the_true_difference_about_95_percent_of_the_time():
+    rng = np.random.default_rng(2)
+    trials = 1000
+    covered = sum(
+        low <= 0.1 <= high
+        for _, low, high in (
+            difference_ci95(rng.poisson(0.6, 300), rng.poisson(0.5, 200)) for _ in range(trials)
+        )
+    )
+    assert 0.93 <= covered / trials <= 0.97
