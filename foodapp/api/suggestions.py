@@ -5,9 +5,9 @@ version that serves it and the hour; its dishes are cached with it, so a warm re
 database only who the caller is (token or session).
 
 Impressions: every list served to the person it is for is logged through `impressions_record`
-with its ranker and version, unless the client passes record_impressions=false (a list nobody is
-shown: prefetching, monitoring, load tests). Guests and lists asked for another person
-(user_id=) are never logged as anyone's impressions.
+with its ranker and version (in batches, see impressions.py), unless the client passes
+record_impressions=false (a list nobody is shown: prefetching, monitoring, load tests). Guests and
+lists asked for another person (user_id=) are never logged as anyone's impressions.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.utils import timezone
 
+from foodapp.api.impressions import impressions_queue
 from foodapp.api.selectors import person_external_id
 from foodapp.api.serializers import DishSerializer
 from foodapp.catalog.models import Dish
@@ -28,7 +29,6 @@ from foodapp.recommendations.engine import Ranking
 from foodapp.recommendations.rankers import ranker_info
 from foodapp.recommendations.request import Filters
 from foodapp.recommendations.selectors import dishes_similar, recommendations_for
-from foodapp.recommendations.services import impressions_record
 from foodapp.training.predictors import served_version_for
 
 
@@ -178,7 +178,7 @@ def impressions_log(*, served: ServedList, viewer: Any, person: Any, query: str)
     """Log the list as the person's impressions when they are the one who sees it."""
     if person is None or viewer is None or viewer.pk != person.pk:
         return 0
-    return impressions_record(user_id=int(person.pk), ranking=served.ranking, query=query)
+    return impressions_queue(user_id=int(person.pk), ranking=served.ranking, query=query)
 
 
 def served_body(

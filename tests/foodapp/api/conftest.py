@@ -19,6 +19,13 @@ from tests.foodapp.simulation.conftest import catalogue_in_db  # noqa: F401 (a f
 
 
 @pytest.fixture(autouse=True)
+def impressions_at_once(settings: Any) -> None:
+    """Each request writes its own impressions, inside the test's transaction (the batched
+    writer thread, which has its own connection, is tested in test_impressions.py)."""
+    settings.API_IMPRESSIONS_BATCHED = False
+
+
+@pytest.fixture(autouse=True)
 def fresh_caches() -> Iterator[None]:
     """Each test starts with an empty cache and a catalogue built from its own database."""
     cache.clear()
