@@ -135,6 +135,12 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+# Swagger UI (the API docs page) applies inline styles; its scripts still come from files only.
+CONTENT_SECURITY_POLICY_BY_PATH = {
+    "/api/docs/": CONTENT_SECURITY_POLICY.replace(
+        "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+    ),
+}
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=()"
 
 # --- Redis (optional): broker and cache -------------------------------------------------------
@@ -246,7 +252,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Food recommender API",
-    "DESCRIPTION": "Dishes, suggestions, events and training records. Errors: {\"error\": \"...\"}.",
+    "DESCRIPTION": 'Dishes, suggestions, events and training records. Errors: {"error": "..."}.',
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI from the drf-spectacular-sidecar package: no CDN, works offline.

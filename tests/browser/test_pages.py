@@ -10,6 +10,7 @@ import uuid
 import pytest
 
 from foodapp.interactions.models import Event, EventType
+from foodapp.training.models import TrainingRun
 from tests.browser.conftest import (
     STAFF_PASSWORD,
     STAFF_USERNAME,
@@ -141,11 +142,17 @@ def test_a_staff_member_retrains_in_the_admin_and_sees_the_progress_reach_100(pa
         page.get_by_label("Epochs").fill("1")
         page.get_by_label("Max rows").fill("1500")
         page.get_by_role("button", name="Queue the run").click()
-        page.get_by_text("Queued").first.wait_for()
-        done = page.locator("progress[value='100']").first
-        done.wait_for(timeout=150_000)
+        queued = page.get_by_text(re.compile(r"Queued census run #\d+")).first
+        queued.wait_for()
+        run_id = re.search(r"#(\d+)", queued.inner_text()).group(1)
+        row = page.locator("tr", has=page.locator(f"[data-training-run='{run_id}']"))
+        assert "census" in row.inner_text()
+        done = row.locator("progress[value='100']").first
+        done.wait_for(timeout=150_000)  # the page polls the status; no reload
+        row.locator("[data-run-state]", has_text="Succeeded").wait_for(timeout=60_000)
         snap(page, "admin-retrain-100")
     assert (done.text_content() or "").strip() == "100%"
+    assert TrainingRun.objects.get(pk=run_id).state == TrainingRun.State.SUCCEEDED
 
 
 def test_the_census_form_answers_with_a_probability(page):
@@ -216,3 +223,9 @@ def test_dish_filters_update_the_list_in_place_with_htmx(page):
     names = page.locator(".dish-grid a").all_inner_texts()
     assert set(names) == {"Margherita Pizza", "Mushroom Risotto", "Tiramisu"}
     assert page.evaluate("window.sameDocument === true")  # swapped by htmx, no page load
+
+
+def test_the_api_docs_render_under_the_content_security_policy(page):
+    page.goto("/api/docs/")
+    page.locator(".swagger-ui .info .title").wait_for()
+    assert "Food recommender API" in page.locator(".swagger-ui .info .title").inner_text()

@@ -36,3 +36,11 @@ def test_a_view_that_sets_its_own_policy_keeps_it(client, settings):
     response = SecurityHeadersMiddleware(view)(RequestFactory().get("/"))
     assert response[CSP_HEADER] == "default-src 'none'"
     assert response["Permissions-Policy"] == settings.PERMISSIONS_POLICY
+
+
+@pytest.mark.django_db
+def test_the_api_docs_may_apply_inline_styles_but_never_run_inline_scripts(client, settings):
+    docs = client.get("/api/docs/")[CSP_HEADER]
+    page = client.get("/")[CSP_HEADER]
+    assert "style-src 'self' 'unsafe-inline'" in docs and "script-src 'self';" in docs
+    assert "unsafe-inline" not in page
