@@ -17,7 +17,7 @@ def _number(value: Any) -> float | None:
 
 def run_progress_percent(run: TrainingRun) -> int | None:
     """How far a run is, 0-100, from its last progress event (epoch, epochs, step, steps);
-    100 once it succeeded, None when nothing is known."""
+    100 only once it succeeded, None when nothing is known."""
     if run.state == TrainingRun.State.SUCCEEDED:
         return 100
     progress = run.progress or {}
@@ -27,7 +27,8 @@ def run_progress_percent(run: TrainingRun) -> int | None:
         return 0 if run.state in OPEN_STATES else None
     within = step / steps if step is not None and steps else 1.0
     done = (epoch - 1 + min(max(within, 0.0), 1.0)) / epochs
-    return round(100 * min(max(done, 0.0), 1.0))
+    # 100 means done: a run past its last step is still exporting and checking its version
+    return min(round(100 * min(max(done, 0.0), 1.0)), 99)
 
 
 def run_progress_text(run: TrainingRun) -> str:

@@ -162,6 +162,17 @@ def test_the_status_endpoint_reports_state_and_progress(
     assert trainer_client.get(url, {"ids": "1,x"}).status_code == 400
 
 
+def test_a_run_past_its_last_step_is_at_99_percent_until_it_succeeded(
+    trainer_client: Client,
+) -> None:
+    last_step = {"epoch": 3, "epochs": 3, "step": 10, "steps": 10}
+    exporting = TrainingRunFactory(state=TrainingRun.State.RUNNING, progress=last_step)
+    done = TrainingRunFactory(model_name="other", state="succeeded", progress=last_step)
+    url = reverse("admin:training_trainingrun_status")
+    runs = trainer_client.get(url, {"ids": f"{exporting.pk},{done.pk}"}).json()["runs"]
+    assert {run["id"]: run["percent"] for run in runs} == {exporting.pk: 99, done.pk: 100}
+
+
 def test_the_status_endpoint_is_for_staff_who_may_view_runs(client: Client) -> None:
     run = TrainingRunFactory()
     url = reverse("admin:training_trainingrun_status")
