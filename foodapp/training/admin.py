@@ -18,6 +18,7 @@ from foodapp.training.admin_views import (
     RunAdminPagesMixin,
     VersionMetricsAdminMixin,
 )
+from foodapp.training.experiment_admin import ExperimentActionsMixin
 from foodapp.training.models import ModelVersion, TrainingRun
 from foodapp.training.permissions import ACTIVATE_PERMISSION, RETRAIN_PERMISSION
 
@@ -115,7 +116,10 @@ class TrainingRunAdmin(RunAdminPagesMixin, ActionPermissionsMixin, admin.ModelAd
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(
-    VersionMetricsAdminMixin, ActionPermissionsMixin, admin.ModelAdmin[ModelVersion]
+    VersionMetricsAdminMixin,
+    ExperimentActionsMixin,
+    ActionPermissionsMixin,
+    admin.ModelAdmin[ModelVersion],
 ):
     list_display = (
         "model_name",
@@ -144,7 +148,12 @@ class ModelVersionAdmin(
         "created_at",
         "activated_at",
     )
-    actions = ("activate_selected", "rollback_selected", "retrain_selected")
+    actions = (
+        "activate_selected",
+        "rollback_selected",
+        "retrain_selected",
+        *ExperimentActionsMixin.experiment_actions,
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

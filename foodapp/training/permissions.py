@@ -2,3 +2,4 @@
 
 RETRAIN_PERMISSION = "training.retrain_model"
 ACTIVATE_PERMISSION = "training.activate_modelversion"
+EXPERIMENT_PERMISSION = "training.run_experiment"
