@@ -65,3 +65,20 @@ def test_v4_answers_with_its_version_and_a_new_version_misses_the_cache(
     services.model_version_activate(version=second)
     again = client.get(URL, params).json()
     assert again["cached"] is False and again["version"] == second.version
+
+    # The food model is reachable through the TensorFlow Serving style API too.
+    status = client.get("/v1/models/food_wide_deep").json()["model_version_status"]
+    assert {(v["version"], v["active"]) for v in status} == {
+        (str(first.version), False),
+        (str(second.version), True),
+    }
+    inputs = client.get("/v1/models/food_wide_deep/metadata").json()["metadata"]
+    signature = inputs["signature_def"]["signature_def"]["serving_default"]["inputs"]
+    blank = {"DT_STRING": "", "DT_FLOAT": 0.0, "DT_INT64": 0}
+    instance = {name: blank[tensor["dtype"]] for name, tensor in signature.items()}
+    instance.update(query="fried chicken", dish_name="Fried Chicken")
+    predicted = client.post(
+        "/v1/models/food_wide_deep:predict", {"instances": [instance]}, format="json"
+    )
+    assert predicted.status_code == 200, predicted.json()
+    assert 0 <= predicted.json()["predictions"][0]["logistic"][0] <= 1
