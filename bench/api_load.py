@@ -216,6 +216,8 @@ def main() -> None:
                 results.append(
                     summary(f"{kind} warm", connections, load(base, passes, connections))
                 )
+                for done in results[-2:]:
+                    print(f"done: {done}", file=sys.stderr, flush=True)
     finally:
         if server is not None:
             gunicorn_stop(server)
