@@ -93,3 +93,9 @@ def test_real_logs_rank_held_out_ratings_next_to_baselines(db, models_dir):
         assert metrics["people"] == rankers["popularity"]["people"] > 100
     assert rankers["item_knn"]["ndcg@10"] > rankers["popularity"]["ndcg@10"]
     assert "ndcg@10_minus_best_baseline" in rankers["v4"]
+    # Validation scores (the test protocol on a carve of training) for baselines and models.
+    training = result["training"]
+    assert set(training) == {"popularity", "item_knn", "v4"}
+    assert all(0 <= entry["validation_ndcg@10"] <= 1 for entry in training.values())
+    assert 1 <= training["v4"]["best_epoch"] <= training["v4"]["epochs_run"] <= 2
+    assert training["item_knn"]["validation_ndcg@10"] > training["popularity"]["validation_ndcg@10"]
