@@ -81,3 +81,30 @@ def test_too_many_requests_answer_429_json(
     answers = [alice_client.get("/api/v1/dishes/") for _ in range(4)]
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
     assert "throttled" in answers[-1].json()["error"] and answers[-1]["Retry-After"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/v1/dishes/"),
+        ("get", "/api/v1/recommendations/"),
+        ("get", "/api/v1/history/"),
+        ("post", "/api/v1/events/"),
+    ],
+)
+def test_without_the_database_the_api_answers_json_503(
+    catalogue_in_db: list[int],
+    alice_client: APIClient,
+    monkeypatch: pytest.MonkeyPatch,
+    method: str,
+    path: str,
+) -> None:
+    from tests.foodapp.serving.test_unavailable import refuse_connections
+
+    refuse_connections(monkeypatch)
+    if method == "post":
+        response = alice_client.post(path, {"event_type": "search", "query": "x"}, format="json")
+    else:
+        response = alice_client.get(path)
+    assert response.status_code == 503
+    assert "database is unavailable" in response.json()["error"]
