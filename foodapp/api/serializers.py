@@ -152,7 +152,9 @@ class SuggestionListSerializer(serializers.Serializer[dict[str, Any]]):
     query = serializers.CharField(allow_blank=True)
     user_id = serializers.CharField(allow_null=True, help_text="the person's external id")
     cached = serializers.BooleanField()
-    impressions_recorded = serializers.IntegerField(min_value=0)
+    impressions_recorded = serializers.IntegerField(
+        min_value=0, help_text="impressions logged for this list (stored within a second)"
+    )
     count = serializers.IntegerField(min_value=0)
     results = SuggestionSerializer(many=True)
 
