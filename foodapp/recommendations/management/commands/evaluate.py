@@ -118,8 +118,11 @@ class Command(BaseCommand):
         if not real.get("available"):
             self.stdout.write(f"  {real.get('reason')}")
             return
+        training = real.get("training", {})
         for name, metrics in real["rankers"].items():
+            validation = training.get(name, {}).get("validation_ndcg@10")
             self.stdout.write(
                 f"  {name:<11} nDCG@10 {_cell(metrics['ndcg@10'])}  recall@10 "
-                f"{_cell(metrics['recall@10'])}  coverage {_cell(metrics['coverage@10'])}"
+                f"{_cell(metrics['recall@10'])}  coverage {_cell(metrics['coverage@10'])}  "
+                f"validation nDCG@10 {_cell(validation)}"
             )
