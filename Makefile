@@ -56,6 +56,7 @@ bench: install-test
 	$(BIN)/python bench/ranking.py
 	$(BIN)/python bench/recommend.py
 	$(BIN)/python bench/train_food.py
+	$(BIN)/python bench/warm_start.py
 
 clean:
 	rm -rf $(VENV) var/test-db.sqlite3 var/broker
