@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
 
 from foodapp.settings.environment import (
     database_from_env,
@@ -167,6 +168,27 @@ CACHES[SERVING_STAMP_CACHE] = (
         "LOCATION": str(VAR_DIR / "cache" / "serving"),
     }
 )
+# Where predictions are made: "local" (in this process, the default) or "tfserving" (TensorFlow
+# Serving's REST API at TFSERVING_URL, e.g. the docker-compose `tfserving` service). The app
+# writes the server's model config to TFSERVING_MODEL_CONFIG (default MODELS_DIR/models.config),
+# naming the models folder as the server sees it (TFSERVING_MODELS_BASE_PATH).
+PREDICTOR_BACKEND = env_str("PREDICTOR_BACKEND", "local")
+if PREDICTOR_BACKEND not in ("local", "tfserving"):
+    raise ImproperlyConfigured(
+        f"PREDICTOR_BACKEND must be local or tfserving, not {PREDICTOR_BACKEND!r}."
+    )
+TFSERVING_URL = env_str("TFSERVING_URL", "http://127.0.0.1:8501")
+TFSERVING_MODEL_CONFIG = env_str("TFSERVING_MODEL_CONFIG", "")
+TFSERVING_MODELS_BASE_PATH = env_str("TFSERVING_MODELS_BASE_PATH", "/models")
+TFSERVING_TIMEOUT_SECONDS = env_int("TFSERVING_TIMEOUT_SECONDS", 10, minimum=1)
+# The TensorFlow distribution strategy of training runs: "none" (the default), "mirrored" (every
+# GPU of the machine) or "multi_worker_mirrored" (several machines, described by TF_CONFIG).
+TRAINING_DISTRIBUTION = env_str("TRAINING_DISTRIBUTION", "none")
+if TRAINING_DISTRIBUTION not in ("none", "mirrored", "multi_worker_mirrored"):
+    raise ImproperlyConfigured(
+        "TRAINING_DISTRIBUTION must be none, mirrored or multi_worker_mirrored, "
+        f"not {TRAINING_DISTRIBUTION!r}."
+    )
 
 # --- Celery -----------------------------------------------------------------------------------
 BROKER_DIR = VAR_DIR / "broker"

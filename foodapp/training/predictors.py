@@ -13,6 +13,8 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+
 from foodapp.training.models import ModelVersion
 from foodapp.training.served import SERVED, ServedVersion
 
@@ -24,7 +26,7 @@ NO_SUCH_VERSION = "model {name!r} has no version {version}"
 # Loaded predictors kept per process (the served ones, an A/B treatment, a few asked-for ones).
 CACHED_PREDICTORS = 8
 
-_Key = tuple[str, str, int, str]
+_Key = tuple[str, str, int, str, str]  # models dir, name, version, checksum, backend
 
 
 class ModelNotAvailableError(LookupError):
@@ -50,10 +52,7 @@ class _PredictorCache:
             with self.lock:
                 if key in self.loaded:
                     return self.loaded[key]
-            from recommender.serving import load_predictor
-
-            models_dir, name, version, _checksum = key
-            predictor = load_predictor(Path(models_dir), name, version)
+            predictor = _load(key)
             with self.lock:
                 self.loaded[key] = predictor
                 self.loading.pop(key, None)
@@ -69,8 +68,28 @@ class _PredictorCache:
 _CACHE = _PredictorCache(CACHED_PREDICTORS)
 
 
+def _load(key: _Key) -> Predictor:
+    """Load one version in process, or point at it in TensorFlow Serving (PREDICTOR_BACKEND)."""
+    models_dir, name, version, _checksum, backend = key
+    if backend == "tfserving":
+        from foodapp.training.remote_predictor import RemotePredictor
+
+        remote = RemotePredictor(
+            base_url=settings.TFSERVING_URL,
+            name=name,
+            version=version,
+            path=Path(models_dir) / name / str(version),
+            timeout=float(settings.TFSERVING_TIMEOUT_SECONDS),
+        )
+        return remote  # type: ignore[return-value]  # the part of Predictor serving uses
+    from recommender.serving import load_predictor
+
+    return load_predictor(Path(models_dir), name, version)
+
+
 def _predictor(model_name: str, version: int, path: str, checksum: str) -> Predictor:
-    return _CACHE.get((str(Path(path).parent.parent), model_name, version, checksum))
+    models_dir = str(Path(path).parent.parent)
+    return _CACHE.get((models_dir, model_name, version, checksum, settings.PREDICTOR_BACKEND))
 
 
 def predictor_for_version(version: ModelVersion | ServedVersion) -> Predictor:

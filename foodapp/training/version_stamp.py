@@ -1,5 +1,6 @@
 """The version stamp: a token in the shared cache that changes whenever what is served changes
-(a version registered or activated, an A/B test started or ended).
+(a version registered or activated, an A/B test started or ended); TensorFlow Serving's model
+config file (`tfserving_config`) is rewritten at the same moments.
 
 Web processes compare it with the stamp of their own snapshot at most once a second
 (`foodapp.training.served`) and reload only when it moved, so serving does not query the database
@@ -48,22 +49,22 @@ def _write_new_stamp() -> None:
         logger.warning("version stamp not bumped", exc_info=True)
 
 
+def _served_changed() -> None:
+    """Bump the stamp, forget this process's snapshot, rewrite TensorFlow Serving's config."""
+    from foodapp.training.served import SERVED
+    from foodapp.training.tfserving_config import tfserving_config_write
+
+    _write_new_stamp()
+    SERVED.invalidate()
+    tfserving_config_write()
+
+
 def version_stamp_bump() -> None:
-    """Tell every web process that what is served changed.
+    """Tell every web process (and TensorFlow Serving's config file) that what is served changed.
 
     Bumped at once (this process and a reader outside the transaction see it) and again when
     the current transaction commits: a process that reloaded between the two read the old rows,
     and the second bump makes it reload the committed ones.
     """
-    from foodapp.training.served import SERVED
-
-    _write_new_stamp()
-    SERVED.invalidate()
-    transaction.on_commit(_bump_after_commit)
-
-
-def _bump_after_commit() -> None:
-    from foodapp.training.served import SERVED
-
-    _write_new_stamp()
-    SERVED.invalidate()
+    _served_changed()
+    transaction.on_commit(_served_changed)

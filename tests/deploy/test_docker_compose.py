@@ -30,7 +30,9 @@ def requirement_names() -> set[str]:
 
 
 def test_every_part_of_the_deployment_is_there() -> None:
-    assert {"postgres", "redis", "web", "worker", "beat", "tensorboard"} <= set(SERVICES)
+    assert {"postgres", "redis", "web", "worker", "beat", "tensorboard", "tfserving"} <= set(
+        SERVICES
+    )
 
 
 @pytest.mark.parametrize("name", sorted(SERVICES))
@@ -112,3 +114,31 @@ def test_make_run_serves_tensorboard_on_the_runs_log_folders_too() -> None:
     words = shlex.split(processes["tensorboard"])
     assert words[0] == ".venv/bin/tensorboard"
     assert words[words.index("--logdir") + 1].endswith(f"/models}}/{LOGS_DIR_NAME}")
+
+
+def test_tensorflow_serving_reads_the_config_the_app_writes_on_the_shared_models_volume() -> None:
+    from foodapp.training.tfserving_config import CONFIG_FILE_NAME
+
+    serving = SERVICES["tfserving"]
+    assert serving["image"].startswith("tensorflow/serving:")
+    mounts = dict(volume.split(":")[:2] for volume in serving["volumes"])
+    app = SERVICES["web"]
+    app_models = app["environment"]["MODELS_DIR"]
+    [app_volume] = [v.split(":")[0] for v in app["volumes"] if v.split(":")[1] == app_models]
+    server_models = mounts[app_volume]
+    assert app["environment"]["TFSERVING_MODELS_BASE_PATH"] == server_models
+    flags = dict(flag.lstrip("-").split("=", 1) for flag in serving["command"])
+    assert flags["model_config_file"] == f"{server_models}/{CONFIG_FILE_NAME}"
+    assert int(flags["model_config_file_poll_wait_seconds"]) > 0
+    port = flags["rest_api_port"]
+    assert app["environment"]["TFSERVING_URL"] == f"http://tfserving:{port}"
+    # The file exists before the server starts: migrate writes it.
+    assert "manage.py tfserving_config" in SERVICES["migrate"]["command"][-1]
+    assert serving["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+
+
+def test_workers_can_be_scaled_out() -> None:
+    for name in ("worker", "trainer"):
+        assert "container_name" not in SERVICES[name]  # --scale needs generated names
+        assert "ports" not in SERVICES[name]
+        assert SERVICES[name]["environment"]["REDIS_URL"].startswith("redis://redis:6379")
