@@ -159,6 +159,8 @@ def dismiss(request: HttpRequest) -> HttpResponse:
         origin=origin_from_params(request.POST),
         session_id=_session_id(request),
     )
+    if is_htmx(request):  # the card is replaced in place
+        return render(request, "web/_dismissed.html", {"dish": dish})
     messages.success(request, f"{dish.name}: not for you. We will not suggest it again.")
     return _back(request, None)
 

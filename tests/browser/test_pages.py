@@ -90,9 +90,13 @@ def test_an_order_shows_in_the_history_and_changes_the_suggestions(page):
 def test_a_dismissed_dish_is_never_suggested_again(page):
     persona_become(page, 1)
     dish = card_names(page)[0]
+    page.evaluate("window.sameDocument = true")
     page.get_by_role("button", name=f"Not for me: {dish}").first.click()
-    page.get_by_text(f"{dish}: not for you.").wait_for()
-    assert dish not in page.locator(".card-list").all_inner_texts()[0]
+    page.get_by_role("status").filter(has_text=f"{dish}: not for you.").first.wait_for()
+    assert page.evaluate("window.sameDocument === true")  # replaced in place by htmx
+    assert (
+        dish not in page.locator(".card-list").first.locator(".dish-card-title").all_inner_texts()
+    )
     for url in ("/", f"/search/?q={dish}", "/search/?q=food"):
         page.goto(url)
         shown = page.locator(".dish-card-title").all_inner_texts()

@@ -252,6 +252,21 @@ def test_a_dismissed_dish_is_never_suggested_again(client, catalogue_in_db, pers
     assert "not for me" in client.get("/history/").content.decode()
 
 
+def test_a_dismissal_sent_by_htmx_answers_the_card_that_replaces_it(
+    client, catalogue_in_db, person
+):
+    dish = Dish.objects.get(name="Espresso")
+    response = client.post("/dismiss/", {"dish": dish.pk}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200 and html.strip().startswith(
+        '<li class="dish-card dismissed"'
+    )
+    assert "Espresso: not for you." in html
+    assert Event.objects.filter(user=person, event_type=EventType.DISMISS, dish=dish).exists()
+    home = client.get("/").content.decode()
+    assert 'hx-target="closest li"' in home and "Espresso" not in names_in(home)
+
+
 def test_orders_need_a_signed_in_person_and_a_post(client, catalogue_in_db):
     dish = Dish.objects.first()
     response = client.post("/order/", {"dish": dish.pk})
