@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from typing import Any
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from recommender.evaluation import classification_report
 from recommender.export import ExportResult, export_version
@@ -74,6 +76,7 @@ def fit(
     log_dir: Path | None = None,
     validation_score: ValidationScore | None = None,
     warm_start: Path | None = None,
+    strategy: tf.distribute.Strategy | None = None,
 ) -> TrainedModel:
     """Adapt the features on the training split, build the model and train it.
 
@@ -91,6 +94,8 @@ def fit(
         warm_start: an earlier version's folder to start from when it is compatible (see
             `recommender.warm_start`: its statistics and weights are reused); otherwise the
             start is cold and `TrainedModel.start` says why.
+        strategy: a tf.distribute strategy (`recommender.distribution`): the model is built
+            in its scope and each step's batch is split between its replicas. None: none.
 
     Returns:
         The trained model and its record.
@@ -98,7 +103,8 @@ def fit(
     if train_config.seed is not None:
         keras.utils.set_random_seed(train_config.seed)
     adapted = adapt_features(spec, train_columns)
-    model, adapted, start = _start_model(spec, adapted, model_config, warm_start)
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():
+        model, adapted, start = _start_model(spec, adapted, model_config, warm_start)
     result = train_model(
         model,
         train=train,
@@ -107,6 +113,7 @@ def fit(
         progress=progress,
         log_dir=log_dir,
         validation_score=validation_score,
+        strategy=strategy,
     )
     return TrainedModel(model, adapted, result, model_config, train_config, start)
 
@@ -154,6 +161,7 @@ def train_evaluate_export(
     test_metrics: TestMetrics | None = None,
     extra_files: ExtraFiles | None = None,
     warm_start: Path | None = None,
+    strategy: tf.distribute.Strategy | None = None,
 ) -> ExportResult:
     """Train, evaluate on the test split and export a new version with its metadata.
 
@@ -177,6 +185,7 @@ def train_evaluate_export(
             called with the trained model returning them.
         warm_start: an earlier version to start from, see `fit`; the metadata's "start" says
             whether it was used and, if not, why.
+        strategy: a tf.distribute strategy, see `fit`.
 
     Returns:
         The exported version; `metrics` are the test metrics with ROC/calibration points.
@@ -193,6 +202,7 @@ def train_evaluate_export(
         log_dir=log_dir,
         validation_score=validation_score,
         warm_start=warm_start,
+        strategy=strategy,
     )
     training_seconds = time.perf_counter() - started
     run = predict_logits(trained.model)

@@ -10,6 +10,7 @@ weights, and progress goes to a plain callback receiving a dict.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -192,6 +193,7 @@ def train_model(
     progress: ProgressCallback | None = None,
     log_dir: Path | None = None,
     validation_score: ValidationScore | None = None,
+    strategy: tf.distribute.Strategy | None = None,
 ) -> TrainingResult:
     """Train `model` in place, keeping the weights of the best validation epoch.
 
@@ -207,6 +209,8 @@ def train_model(
         validation_score: called after each epoch with the model and its traced predict
             function; the metrics it returns join the epoch's (history, progress, logs) and can
             be monitored.
+        strategy: a tf.distribute strategy (see `recommender.distribution`) whose scope the
+            model was built in; each step's batch is split between its replicas. None: none.
 
     Returns:
         Per-epoch history, best epoch, epochs run, whether it stopped early, seconds and the
@@ -220,16 +224,17 @@ def train_model(
     if config.seed is not None:
         tf.random.set_seed(config.seed)
     wide_vars, deep_vars = split_variables(model)
-    wide_optimizer = keras.optimizers.Ftrl(
-        learning_rate=config.wide_learning_rate,
-        l1_regularization_strength=config.wide_l1,
-        l2_regularization_strength=config.wide_l2,
-    )
-    deep_optimizer = _deep_optimizer(config)
-    if wide_vars:
-        wide_optimizer.build(wide_vars)
-    if deep_vars:
-        deep_optimizer.build(deep_vars)
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():
+        wide_optimizer = keras.optimizers.Ftrl(
+            learning_rate=config.wide_learning_rate,
+            l1_regularization_strength=config.wide_l1,
+            l2_regularization_strength=config.wide_l2,
+        )
+        deep_optimizer = _deep_optimizer(config)
+        if wide_vars:
+            wide_optimizer.build(wide_vars)
+        if deep_vars:
+            deep_optimizer.build(deep_vars)
     variables = wide_vars + deep_vars
     wide_count = len(wide_vars)
 
@@ -243,6 +248,32 @@ def train_model(
         tf.TensorSpec([None], tf.int64),
     )
 
+    def replica_step(
+        epoch_features: dict[str, tf.Tensor],
+        epoch_labels: tf.Tensor,
+        epoch_weights: tf.Tensor,
+        rows: tf.Tensor,
+    ) -> Any:
+        # With a strategy each replica takes every n-th row of the batch; the loss is divided
+        # by the whole batch's weight, so the replicas' gradients sum to the batch gradient.
+        total_weight = tf.maximum(tf.reduce_sum(tf.gather(epoch_weights, rows)), 1e-12)
+        if strategy is not None:
+            context = tf.distribute.get_replica_context()
+            rows = rows[context.replica_id_in_sync_group :: strategy.num_replicas_in_sync]
+        features = {name: tf.gather(values, rows) for name, values in epoch_features.items()}
+        labels = tf.gather(epoch_labels, rows)
+        weights = tf.gather(epoch_weights, rows)
+        with tf.GradientTape() as tape:
+            logits = tf.reshape(model(features, training=True), [-1])
+            losses = tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
+            loss = tf.reduce_sum(losses * weights) / total_weight
+        gradients = tape.gradient(loss, variables)
+        if wide_count:
+            wide_optimizer.apply(gradients[:wide_count], wide_vars)
+        if len(variables) > wide_count:
+            deep_optimizer.apply(gradients[wide_count:], deep_vars)
+        return loss
+
     @tf.function(input_signature=signature)
     def train_step(
         epoch_features: dict[str, tf.Tensor],
@@ -250,19 +281,12 @@ def train_model(
         epoch_weights: tf.Tensor,
         rows: tf.Tensor,
     ) -> Any:
-        features = {name: tf.gather(values, rows) for name, values in epoch_features.items()}
-        labels = tf.gather(epoch_labels, rows)
-        weights = tf.gather(epoch_weights, rows)
-        with tf.GradientTape() as tape:
-            logits = tf.reshape(model(features, training=True), [-1])
-            losses = tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
-            loss = tf.reduce_sum(losses * weights) / tf.maximum(tf.reduce_sum(weights), 1e-12)
-        gradients = tape.gradient(loss, variables)
-        if wide_count:
-            wide_optimizer.apply(gradients[:wide_count], wide_vars)
-        if len(variables) > wide_count:
-            deep_optimizer.apply(gradients[wide_count:], deep_vars)
-        return loss
+        if strategy is None:
+            return replica_step(epoch_features, epoch_labels, epoch_weights, rows)
+        per_replica = strategy.run(
+            replica_step, args=(epoch_features, epoch_labels, epoch_weights, rows)
+        )
+        return strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
 
     fixed_tensors = _epoch_tensors(fixed) if fixed is not None else None
     writer = tf.summary.create_file_writer(str(log_dir)) if log_dir is not None else None
@@ -332,8 +356,12 @@ def train_model(
     if writer is not None:
         writer.close()
     if wide_vars:
-        result.optimizer_iterations["wide"] = int(wide_optimizer.iterations)
+        result.optimizer_iterations["wide"] = int(
+            tf.convert_to_tensor(wide_optimizer.iterations.value)
+        )
     if deep_vars:
-        result.optimizer_iterations["deep"] = int(deep_optimizer.iterations)
+        result.optimizer_iterations["deep"] = int(
+            tf.convert_to_tensor(deep_optimizer.iterations.value)
+        )
     result.seconds = time.perf_counter() - started
     return result

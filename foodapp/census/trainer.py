@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from foodapp.serving.input_ranges import Ranges
 from foodapp.training.registry import ExportedVersion, Trainer, TrainingRequest
+from foodapp.training.strategy import training_strategy
 
 MODEL_NAME = "census"
 
@@ -21,6 +22,7 @@ def train_census(request: TrainingRequest) -> ExportedVersion:
         progress=request.progress,
         log_dir=request.log_dir,
         max_rows=params.get("max_rows"),
+        strategy=training_strategy(),
     )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from foodapp.recommendations.rankers import RANKERS
 from foodapp.training.params import STANDARD_PARAMETERS, Param
 from foodapp.training.registry import ExportedVersion, Trainer, TrainingRequest
+from foodapp.training.strategy import training_strategy
 from recommender.datasets.food import MODEL_NAMES
 
 FOOD_GROUP = "food"
@@ -64,6 +65,7 @@ def _train(model_type: str) -> Callable[[TrainingRequest], ExportedVersion]:
             progress=request.progress,
             log_dir=request.log_dir,
             warm_start=warm_start_folder(MODEL_NAMES[model_type]) if warm else None,
+            strategy=training_strategy(),
         )
 
     return train

@@ -290,6 +290,7 @@ def train_and_export(
     data_dir: Path = DEFAULT_DATA_DIR,
     name: str = MODEL_NAME,
     hidden_units: Sequence[int] | None = None,
+    strategy: Any = None,
 ) -> ExportResult:
     """Train a census model on adult.data, evaluate it on adult.test and export a new version.
 
@@ -304,6 +305,7 @@ def train_and_export(
         data_dir: folder with the UCI files.
         name: model name in the store.
         hidden_units: override the deep tower.
+        strategy: a tf.distribute strategy (`recommender.distribution`), None for none.
 
     Returns:
         The exported version (name, number, path, test metrics, metadata).
@@ -346,4 +348,5 @@ def train_and_export(
         },
         progress=progress,
         log_dir=log_dir,
+        strategy=strategy,
     )

@@ -522,6 +522,7 @@ def train_and_export(
     warm_start: Path | None = None,
     negatives_exclude: Mapping[str, Collection[str]] | None = None,
     validation_score: ValidationScore | None = None,
+    strategy: Any = None,
 ) -> ExportResult:
     """Train one food model on logged examples, evaluate it on the test split, export a version.
 
@@ -545,6 +546,7 @@ def train_and_export(
         validation_score: per-epoch validation metrics replacing the default ranking of the
             validation groups (e.g. the held-out protocol of recommender.holdout); early
             stopping follows its "val_ndcg@10" when the training examples are mostly unshown.
+        strategy: a tf.distribute strategy (`recommender.distribution`), None for none.
 
     Returns:
         The exported version; its metrics hold AUC, log loss, nDCG@10 and recall@10 on test.
@@ -629,4 +631,5 @@ def train_and_export(
         progress=progress,
         log_dir=log_dir,
         warm_start=warm_start,
+        strategy=strategy,
     )
