@@ -161,8 +161,15 @@ def similar_for(*, dish: Dish, user: User | None, k: int = SIMILAR_SIZE) -> Sugg
     def rank(key: str) -> Ranking:
         return dishes_similar(dish_id=dish.pk, user=user, k=k, ranker=key, explain=True)
 
-    ranking, note = _with_fallback(rank, DEFAULT_RANKER)
-    return SuggestionList(ranking, _cards(ranking, ""), "", note, "Similar, but different")
+    title = "Similar, but different"
+    try:
+        ranking, note = _with_fallback(rank, DEFAULT_RANKER)
+    except LookupError:
+        # A dish newer than this process's catalogue snapshot (rebuilt within seconds): no
+        # neighbours to show yet, and the page itself still answers.
+        nothing = Ranking((), FALLBACK_RANKER, None, None, 0)
+        return SuggestionList(nothing, (), "", "", title)
+    return SuggestionList(ranking, _cards(ranking, ""), "", note, title)
 
 
 def last_ordered_dish(*, user: User) -> Dish | None:

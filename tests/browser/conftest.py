@@ -111,12 +111,13 @@ def _world_build(models_dir: Path) -> None:
 
 
 @contextmanager
-def _test_database() -> Iterator[None]:
+def _test_database(session: pytest.Session) -> Iterator[None]:
     """The test database: pytest-django's, or our own when no test of the run asked it for one
-    (it creates databases only for tests marked django_db; these share a world instead)."""
-    from django.db import connection
+    (it creates databases only for tests that use them: marked django_db or using db)."""
+    from pytest_django.fixtures import _get_databases_for_setup
 
-    if str(connection.settings_dict["NAME"]) == str(connection.creation._get_test_db_name()):
+    aliases, _ = _get_databases_for_setup(session.items)
+    if "default" in aliases:
         yield
         return
     config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
@@ -128,14 +129,17 @@ def _test_database() -> Iterator[None]:
 
 @pytest.fixture(scope="package")
 def site(
-    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    django_db_setup: None,
+    django_db_blocker: Any,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Site]:
     """The app over the tiny world, served on a free port until the package ends."""
     chromium_required()
     models_dir = tmp_path_factory.mktemp("browser-models")
     with (
         django_db_blocker.unblock(),
-        _test_database(),
+        _test_database(request.session),
         override_settings(MODELS_DIR=models_dir),
     ):
         _caches_clear()

@@ -119,6 +119,14 @@ def test_a_dish_page_shows_similar_but_different_dishes_and_logs_their_impressio
     assert set(shown.values_list("ranker", flat=True)) == {"v1"}  # no model trained here
 
 
+def test_a_dish_newer_than_the_catalogue_snapshot_still_has_its_page(client, catalogue_in_db):
+    assert client.get("/dishes/lasagna/").status_code == 200  # the snapshot is built
+    DishFactory(name="Brand New Dish", slug="brand-new")
+    response = client.get("/dishes/brand-new/")  # within the snapshot's 5 s
+    assert response.status_code == 200 and "Brand New Dish" in response.content.decode()
+    assert "Similar, but different" not in response.content.decode()
+
+
 def test_search_ranks_explains_logs_and_compares_with_v1(client, catalogue_in_db, person):
     response = client.get("/search/", {"q": "Fried  CHICKEN!", "compare": "v1"})
     html = response.content.decode()
