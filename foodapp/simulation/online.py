@@ -81,6 +81,8 @@ class OnlineRequests:
 
 
 SlateFn = Callable[[OnlineRequests], np.ndarray]
+# Told what each wave's slates got: (session indices, slates [rows, slots], ordered [rows, slots]).
+OutcomeFn = Callable[[np.ndarray, np.ndarray, np.ndarray], None]
 
 
 @dataclass
@@ -269,6 +271,7 @@ def online_evaluate(
     rankers: Mapping[str, SlateFn],
     seed: int,
     slate_size: int = SLATE_SIZE,
+    on_outcome: OutcomeFn | None = None,
 ) -> dict[str, OnlineResult]:
     """Serve the same fresh sessions with each ranker and answer them with the truth.
 
@@ -281,6 +284,8 @@ def online_evaluate(
         rankers: Name -> SlateFn, called once per wave.
         seed: Seed of the sessions and of the common random numbers.
         slate_size: Slots per slate.
+        on_outcome: called after each wave with its sessions, slates and which slots were
+            ordered (e.g. to log the orders as events).
 
     Returns:
         Name -> OnlineResult, each over the same sessions.
@@ -301,6 +306,7 @@ def online_evaluate(
             ranker=ranker,
             draws=(look, click, order),
             slate_size=slate_size,
+            on_outcome=on_outcome,
         )
         for name, ranker in rankers.items()
     }
@@ -315,6 +321,7 @@ def _ranker_run(
     ranker: SlateFn,
     draws: tuple[np.ndarray, np.ndarray, np.ndarray],
     slate_size: int,
+    on_outcome: OutcomeFn | None = None,
 ) -> OnlineResult:
     """Run one ranker over every wave; `state` is this ranker's own and is updated in place."""
     n = len(fresh)
@@ -359,6 +366,8 @@ def _ranker_run(
         new_dish_orders[wave] = (ordered & truth.new_dish[dish]).sum(axis=1)
         moment = requests.time[:, None] + ORDER_DELAY + ORDER_DELAY_PER_POSITION * positions
         state[user[ordered], dish[ordered]] = np.broadcast_to(moment, slate.shape)[ordered]
+        if on_outcome is not None:
+            on_outcome(wave, slate, ordered)
     return OnlineResult(
         orders=orders,
         clicks=clicks,
