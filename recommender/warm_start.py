@@ -64,7 +64,7 @@ class WarmStart:
         return {
             "warm_start": True,
             "from": self.source,
-            "load_seconds": round(self.load_seconds, 2),
+            "load_seconds": round(self.load_seconds, 3),
         }
 
 
@@ -105,11 +105,28 @@ def new_vocabulary_shares(earlier: AdaptedSpec, fresh: AdaptedSpec) -> dict[str,
 
 
 def _saved_weights(version_path: Path) -> dict[str, np.ndarray]:
-    """The variables of a SavedModel version folder by name (":0" dropped)."""
-    import tensorflow as tf
+    """The variables of a SavedModel version folder by name, read from its checkpoint.
 
-    loaded = tf.saved_model.load(str(version_path))
-    return {variable.name.split(":")[0]: variable.numpy() for variable in loaded.variables}
+    The SavedModel's object graph names each variable; the checkpoint's object graph, whose
+    nodes have the same ids, gives the key of its value. Nothing is traced or restored, so
+    this takes milliseconds where `tf.saved_model.load` takes seconds.
+    """
+    import tensorflow as tf
+    from tensorflow.core.protobuf import saved_model_pb2, trackable_object_graph_pb2
+
+    saved = saved_model_pb2.SavedModel()
+    saved.ParseFromString((Path(version_path) / "saved_model.pb").read_bytes())
+    reader = tf.train.load_checkpoint(str(Path(version_path) / "variables" / "variables"))
+    checkpoint_graph = trackable_object_graph_pb2.TrackableObjectGraph()
+    checkpoint_graph.ParseFromString(reader.get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"))
+    weights = {}
+    for node_id, node in enumerate(saved.meta_graphs[0].object_graph_def.nodes):
+        if node.WhichOneof("kind") != "variable" or node_id >= len(checkpoint_graph.nodes):
+            continue
+        for attribute in checkpoint_graph.nodes[node_id].attributes:
+            if attribute.name == "VARIABLE_VALUE":
+                weights[node.variable.name] = reader.get_tensor(attribute.checkpoint_key)
+    return weights
 
 
 def warm_start_load(

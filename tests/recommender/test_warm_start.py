@@ -83,7 +83,7 @@ def test_new_data_keeps_the_earlier_vocabularies_while_few_values_are_new(earlie
         True,
         f"tiny v{earlier.version}",
     )
-    assert trained.start["load_seconds"] > 0
+    assert 0 <= trained.start["load_seconds"] < 5  # read from the checkpoint, not traced
     assert trained.adapted.stats["x"].boundaries == tuple(
         earlier.metadata["features"]["stats"]["x"]["boundaries"]
     )
