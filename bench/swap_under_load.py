@@ -7,7 +7,9 @@ Run from the repository root:
 In a throwaway database and VAR_DIR (SQLite, or PostgreSQL next to DATABASE_URL with --postgres;
 with REDIS_URL set the version stamp goes through Redis, else through the file cache), it trains
 two tiny census versions with different seeds (their predictions for the same person differ, so
-every answer tells which version gave it), activates the first and starts gunicorn. `--clients`
+every answer tells which version gave it), activates the first and starts gunicorn, then
+registers the second (as a finished training run does; the web processes load it ahead) and
+waits `--preload` seconds. `--clients`
 threads then post predictions as fast as they can; after `--before` seconds this process
 activates the second version through the safe path (as the admin does) and the clients go on for
 `--after` seconds after it committed. Prints requests, failures (any non-200 or connection
@@ -49,6 +51,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--clients", type=positive, default=8, help="concurrent client threads")
     parser.add_argument("--before", type=float, default=4.0, help="seconds of load before")
     parser.add_argument("--after", type=float, default=8.0, help="seconds of load after")
+    parser.add_argument(
+        "--preload", type=float, default=5.0, help="seconds between registering and the load"
+    )
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
     return parser.parse_args()
 
@@ -144,21 +149,19 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         models_dir = Path(settings.MODELS_DIR)
         instance = dict(STORY_EXAMPLES[0])
-        exported, answers = [], {}
+        exports, answers = [], {}
         for seed in (7, 8):
             export = census.train_and_export(
                 models_dir=models_dir, epochs=1, max_rows=2000, seed=seed
             )
-            exported.append(
-                services.model_version_register(
-                    model_name="census", exported=export, model_type="wide_deep"
-                )
-            )
+            exports.append(export)
             predicted = load_predictor(models_dir, "census", export.version).predict([instance])
             answers[round(float(predicted[0]["logistic"][0]), 6)] = export.version
         if len(answers) != 2:
             raise SystemExit("the two versions predict the same; cannot tell them apart")
-        old, new = exported
+        old = services.model_version_register(
+            model_name="census", exported=exports[0], model_type="wide_deep"
+        )
         services.model_version_activate_safely(version=old)
 
         port = free_port()
@@ -192,6 +195,12 @@ def main() -> None:
 
         for _ in range(4 * options.workers):
             requests.post(load.url, data=load.body, headers={"Content-Type": "application/json"})
+        # A training run registers the new version while the web serves (a candidate, which
+        # every process loads ahead: activating it later is only a swap).
+        new = services.model_version_register(
+            model_name="census", exported=exports[1], model_type="wide_deep"
+        )
+        time.sleep(options.preload)
         clients = [threading.Thread(target=load.client) for _ in range(options.clients)]
         started = time.monotonic()
         for thread in clients:

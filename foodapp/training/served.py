@@ -49,6 +49,9 @@ class Snapshot:
     versions: Mapping[tuple[str, int], ServedVersion] = field(default_factory=dict)
     active: Mapping[str, ServedVersion] = field(default_factory=dict)
     experiments: Mapping[str, ServedExperiment] = field(default_factory=dict)
+    # The newest version of each model when it is newer than the active one: the likely next
+    # to be activated, loaded ahead so that its activation is only a swap.
+    upcoming: Mapping[str, ServedVersion] = field(default_factory=dict)
 
 
 def snapshot_load(stamp: str | None) -> Snapshot:
@@ -64,11 +67,22 @@ def snapshot_load(stamp: str | None) -> Snapshot:
         versions[(model_name, number)] = served
         if state == ModelVersion.State.ACTIVE:
             active[model_name] = served
+    newest: dict[str, ServedVersion] = {}
+    for served in versions.values():
+        best = newest.get(served.model_name)
+        if best is None or served.version > best.version:
+            newest[served.model_name] = served
+    upcoming = {
+        name: served
+        for name, served in newest.items()
+        if name in active and served.version > active[name].version
+    }
     return Snapshot(
         stamp=stamp,
         versions=versions,
         active=active,
         experiments=experiments_running_served(versions=versions),
+        upcoming=upcoming,
     )
 
 
@@ -155,10 +169,11 @@ class ServedVersions:
 
 
 def _predictors_warm(snapshot: Snapshot) -> None:
-    """Load the predictors a snapshot serves by default (active versions, A/B arms)."""
+    """Load the predictors a snapshot serves by default (active versions, A/B arms) and each
+    model's upcoming version (a new candidate: its activation then needs no load)."""
     from foodapp.training.predictors import predictor_for_version
 
-    for served in served_by_default(snapshot):
+    for served in (*served_by_default(snapshot), *snapshot.upcoming.values()):
         predictor_for_version(served)
 
 

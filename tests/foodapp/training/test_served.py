@@ -187,3 +187,18 @@ def test_a_new_snapshot_whose_warming_fails_is_published_anyway() -> None:
     served.current()
     source.stamp, clock.now = "b", clock.now + 1.0
     assert served.current().stamp == "b"
+
+
+@pytest.mark.django_db
+def test_a_candidate_newer_than_the_active_version_is_upcoming() -> None:
+    from foodapp.training.served import snapshot_load
+    from tests.foodapp.training.factories import ModelVersionFactory
+
+    ModelVersionFactory(model_name="toy", version=1, state="retired")
+    ModelVersionFactory(model_name="toy", version=2, state="active")
+    ModelVersionFactory(model_name="toy", version=3)
+    ModelVersionFactory(model_name="other", version=5, state="active")
+    ModelVersionFactory(model_name="other", version=4)
+    ModelVersionFactory(model_name="unserved", version=1)
+    snapshot = snapshot_load("x")
+    assert {name: v.version for name, v in snapshot.upcoming.items()} == {"toy": 3}
