@@ -24,12 +24,10 @@ from foodapp.api.impressions import impressions_queue
 from foodapp.api.selectors import person_external_id
 from foodapp.api.serializers import DishSerializer
 from foodapp.catalog.models import Dish
-from foodapp.recommendations.cache import suggestions_cached
+from foodapp.recommendations.cache import request_parts, suggestions_cached
 from foodapp.recommendations.engine import Ranking
-from foodapp.recommendations.rankers import ranker_info
 from foodapp.recommendations.request import Filters
 from foodapp.recommendations.selectors import dishes_similar, recommendations_for
-from foodapp.training.predictors import served_version_for
 
 
 @dataclass(frozen=True)
@@ -39,19 +37,6 @@ class ServedList:
     ranking: Ranking
     dishes: dict[int, dict[str, Any]]
     external_id: str | None
-
-
-def serving_version(*, ranker: str) -> int | None:
-    """The version of the ranker's model that serves now (None for v1), from the process's
-    snapshot of served versions: no database query per request.
-
-    Raises:
-        ModelNotAvailableError: the ranker's model has no active version.
-    """
-    model_name = ranker_info(ranker).model_name
-    if model_name is None:
-        return None
-    return served_version_for(model_name=model_name).version
 
 
 def _dishes(ranking: Ranking) -> dict[int, dict[str, Any]]:
@@ -98,24 +83,16 @@ def recommendations_served(
     """
     person = _person(user)
     now = now or timezone.now()
-    version = serving_version(ranker=ranker)
-    parts = {
-        "kind": "for",
-        "query": query,
-        "k": k,
-        "filters": (
-            tuple(sorted(filters.diet)),
-            filters.course,
-            filters.cuisine.lower(),
-            filters.max_price,
-            filters.exclude_seen,
-        ),
-        "ranker": ranker,
-        "version": version,
-        "diversify": diversify,
-        "explain": explain,
-        "hour": (now.weekday(), now.hour),
-    }
+    parts = request_parts(
+        kind="api-for",
+        ranker=ranker,
+        now=now,
+        query=query,
+        k=k,
+        filters=filters,
+        diversify=diversify,
+        explain=explain,
+    )
 
     def compute() -> ServedList:
         ranking = recommendations_for(
@@ -152,16 +129,9 @@ def similar_served(
     """
     person = _person(user)
     now = now or timezone.now()
-    version = serving_version(ranker=ranker)
-    parts = {
-        "kind": "similar",
-        "dish": dish_id,
-        "k": k,
-        "ranker": ranker,
-        "version": version,
-        "explain": explain,
-        "hour": (now.weekday(), now.hour),
-    }
+    parts = request_parts(
+        kind="api-similar", ranker=ranker, now=now, dish=dish_id, k=k, explain=explain
+    )
 
     def compute() -> ServedList:
         ranking = dishes_similar(

@@ -347,9 +347,12 @@ def _write_batch(batch: Sequence[EventInput]) -> None:
 
 
 def _suggestions_drop(batch: Sequence[EventInput]) -> None:
-    """Once the batch is committed, drop the cached suggestions of people it changes."""
+    """Drop the cached suggestions of people the batch changes: at once, so that the writer's
+    own next read inside this transaction misses, and again once it commits, so that a list
+    another request computed before the commit is not kept either."""
     people = {e.user_id for e in batch if e.event_type in EVENTS_CHANGING_SUGGESTIONS}
     if people:
+        suggestions_drop_for_people(user_ids=people)
         transaction.on_commit(partial(suggestions_drop_for_people, user_ids=people))
 
 

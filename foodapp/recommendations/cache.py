@@ -18,10 +18,15 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+
+from foodapp.recommendations.rankers import ranker_info
+from foodapp.recommendations.request import Filters
+from foodapp.training.predictors import served_version_for
 
 logger = logging.getLogger(__name__)
 
@@ -163,3 +168,57 @@ def suggestions_cached(
     except Exception as error:
         _cache_failed("storing suggestions", error)
     return value, False
+
+
+def serving_version(*, ranker: str) -> int | None:
+    """The version of the ranker's model that serves now (None for v1), from the process's
+    snapshot of served versions: no database query per request.
+
+    Raises:
+        ModelNotAvailableError: the ranker's model has no active version.
+    """
+    model_name = ranker_info(ranker).model_name
+    if model_name is None:
+        return None
+    return served_version_for(model_name=model_name).version
+
+
+def filters_part(filters: Filters | None) -> tuple[Any, ...] | None:
+    """The filters as a key part with a stable repr."""
+    if filters is None:
+        return None
+    return (
+        tuple(sorted(filters.diet)),
+        filters.course,
+        filters.cuisine.lower(),
+        filters.max_price,
+        filters.exclude_seen,
+        tuple(sorted(filters.exclude)),
+    )
+
+
+def request_parts(*, kind: str, ranker: str, now: datetime, **request: Any) -> dict[str, Any]:
+    """What a list depends on besides the person, as `suggestions_cached` takes it.
+
+    Args:
+        kind: what is cached under the key (each caller caches its own kind of value).
+        ranker: the ranker asked for; the version of its model that serves joins the parts.
+        now: the moment it is ranked for (its weekday and hour are model inputs).
+        **request: the rest of the request (query, k, filters, diversify, explain, dish, ...).
+
+    Returns:
+        The parts, filters made stable.
+
+    Raises:
+        ModelNotAvailableError: the ranker's model has no active version.
+    """
+    parts = {name: value for name, value in request.items() if name != "filters"}
+    if "filters" in request:
+        parts["filters"] = filters_part(request["filters"])
+    parts.update(
+        kind=kind,
+        ranker=ranker,
+        version=serving_version(ranker=ranker),
+        hour=(now.weekday(), now.hour),
+    )
+    return parts

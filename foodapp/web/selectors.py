@@ -11,11 +11,13 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from foodapp.catalog.models import Dish
 from foodapp.catalog.placeholder import Placeholder, dish_placeholder
 from foodapp.interactions.models import Event, EventType
 from foodapp.people.models import Profile
+from foodapp.recommendations.cache import request_parts, suggestions_cached
 from foodapp.recommendations.engine import Ranking, Suggestion
 from foodapp.recommendations.explanation import Explanation
 from foodapp.recommendations.rankers import DEFAULT_RANKER, ranker_info
@@ -103,6 +105,19 @@ def _cards(ranking: Ranking, query: str) -> tuple[Card, ...]:
     return tuple(card(s) for s in ranking.suggestions if s.dish_id in dishes)
 
 
+def _person(user: User | None) -> AbstractBaseUser | None:
+    """The signed-in person, or None for a guest."""
+    if user is None or not user.is_authenticated:
+        return None
+    assert isinstance(user, AbstractBaseUser)
+    return user
+
+
+def _person_id(person: AbstractBaseUser | None) -> int | None:
+    """The person's id as the suggestion cache keys it (None for a guest)."""
+    return int(person.pk) if person is not None else None
+
+
 def _with_fallback(rank: Callable[[str], Ranking], ranker: str) -> tuple[Ranking, str]:
     """Rank with `ranker`, or with v1 (and a note saying why) when its model is not served."""
     try:
@@ -139,17 +154,35 @@ def suggestions_for(
         The list with its dishes, ready for the page.
     """
 
+    person = _person(user)
+    now = timezone.now()
+
     def rank(key: str) -> Ranking:
-        return recommendations_for(
-            user=user,
+        parts = request_parts(
+            kind="web-for",
+            ranker=key,
+            now=now,
             query=query,
             k=k,
-            ranker=key,
             filters=filters,
             diversify=diversify,
-            explain=True,
-            device="web",
         )
+        ranking, _ = suggestions_cached(
+            user_id=_person_id(person),
+            parts=parts,
+            compute=lambda: recommendations_for(
+                user=person,
+                query=query,
+                k=k,
+                ranker=key,
+                filters=filters,
+                diversify=diversify,
+                explain=True,
+                now=now,
+                device="web",
+            ),
+        )
+        return ranking
 
     ranking, note = _with_fallback(rank, ranker)
     return SuggestionList(ranking, _cards(ranking, query), query, note, title)
@@ -158,8 +191,19 @@ def suggestions_for(
 def similar_for(*, dish: Dish, user: User | None, k: int = SIMILAR_SIZE) -> SuggestionList:
     """ "Similar, but different" dishes to `dish`, ranked for the person."""
 
+    person = _person(user)
+    now = timezone.now()
+
     def rank(key: str) -> Ranking:
-        return dishes_similar(dish_id=dish.pk, user=user, k=k, ranker=key, explain=True)
+        parts = request_parts(kind="web-similar", ranker=key, now=now, dish=dish.pk, k=k)
+        ranking, _ = suggestions_cached(
+            user_id=_person_id(person),
+            parts=parts,
+            compute=lambda: dishes_similar(
+                dish_id=dish.pk, user=person, k=k, ranker=key, explain=True, now=now
+            ),
+        )
+        return ranking
 
     title = "Similar, but different"
     try:
