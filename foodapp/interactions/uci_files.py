@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from foodapp.catalog.dish_input import DishInput
 from foodapp.people.person_input import PersonInput, imported_username
+from recommender.datasets.food import FOOD_SPEC
 
 UCI_PREFIX = "uci-"
 RESTAURANT_TAG = "restaurant"
@@ -40,6 +43,30 @@ PSEUDO_YEAR_START = datetime(2011, 1, 1, tzinfo=UTC)
 PSEUDO_YEAR_SECONDS = 365 * 24 * 3600
 # UCI ratings are 0 (bad), 1 (fine) and 2 (good): the training examples' min_positive_rating.
 UCI_MIN_POSITIVE_RATING = 1.0
+# A restaurant's place and setting as prefixed tags ("city:san-luis-potosi", "price:low"), so
+# the food model sees them through its dish-tags bag. The raw files spell places many ways.
+PLACE_ALIASES = {
+    "slp": "san-luis-potosi",
+    "san-luis-potos": "san-luis-potosi",  # "Potosí" with its last letter lost
+    "victoria": "ciudad-victoria",
+    "cd-victoria": "ciudad-victoria",
+}
+# The country written in the state column (both such rows are in San Luis Potosí).
+NOT_A_STATE = frozenset({"mexico"})
+PLACE_COLUMNS = (("city", "city"), ("state", "state"))
+# (column, tag prefix), most useful first: when a restaurant has more tags than the model's
+# dish-tags bag holds, the last ones are left out rather than cut by sorting.
+ATTRIBUTE_COLUMNS = (
+    ("price", "price"),
+    ("alcohol", "alcohol"),
+    ("smoking_area", "smoking"),
+    ("Rambience", "ambience"),
+    ("accessibility", "accessibility"),
+    ("dress_code", "dress"),
+    ("area", "area"),
+    ("other_services", "services"),
+)  # franchise left out: with the rest, no restaurant would have room for it
+MAX_TAGS = next(f for f in FOOD_SPEC.features if f.name == "dish_tags").max_values  # type: ignore[union-attr]
 ERROR_MISSING_FILE = "{path}: missing UCI file"
 ERROR_BAD_RATING = "{path}:{line}: rating: {value!r} is not 0, 1 or 2"
 
@@ -76,6 +103,63 @@ def _label(value: str) -> str:
     return " ".join(value.replace("_", " ").split())
 
 
+def tag_value(value: str) -> str:
+    """A UCI value as a tag word: "No_Alcohol_Served" -> "no-alcohol-served", "t" -> "yes"."""
+    plain = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    slug = "-".join(re.sub(r"[^a-z0-9]+", " ", plain.lower().replace(".", "")).split())
+    return {"t": "yes", "f": "no"}.get(slug, slug)
+
+
+def place_name(value: str) -> str:
+    """A city or state as one spelling: "s.l.p.", "SLP", "San Luis Potosi " -> "san-luis-potosi"."""
+    slug = tag_value(value)
+    return PLACE_ALIASES.get(slug, slug)
+
+
+def _coordinates(row: dict[str, str]) -> tuple[float, float] | None:
+    """(latitude, longitude) of a row, None when missing or not numbers."""
+    try:
+        return float(row["latitude"]), float(row["longitude"])
+    except (KeyError, ValueError):
+        return None
+
+
+def restaurant_places(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """{"city", "state"} of each restaurant, normalised; a missing one is taken from the
+    nearest restaurant (by coordinates) that has it, since most rows without a city are in the
+    middle of one that other rows name."""
+    places = []
+    for row in rows:
+        place = {column: place_name(row.get(column, "")) for column, _ in PLACE_COLUMNS}
+        if place["state"] in NOT_A_STATE:
+            place["state"] = ""
+        places.append(place)
+    where = [_coordinates(row) for row in rows]
+    for column, _ in PLACE_COLUMNS:
+        known = [(w, p[column]) for w, p in zip(where, places, strict=True) if w and p[column]]
+        for here, place in zip(where, places, strict=True):
+            if place[column] or here is None or not known:
+                continue
+            place[column] = min(
+                known, key=lambda k: (k[0][0] - here[0]) ** 2 + (k[0][1] - here[1]) ** 2
+            )[1]
+    return places
+
+
+def restaurant_tags(
+    row: dict[str, str], place: dict[str, str], cuisines: list[str]
+) -> tuple[str, ...]:
+    """ "restaurant", its cuisines, then "city:", "state:" and the attribute tags, at most
+    MAX_TAGS (the least useful attributes go first)."""
+    tags = [RESTAURANT_TAG, *cuisines]
+    tags += [f"{prefix}:{place[column]}" for column, prefix in PLACE_COLUMNS if place[column]]
+    for column, prefix in ATTRIBUTE_COLUMNS:
+        value = tag_value(row.get(column, ""))
+        if value:
+            tags.append(f"{prefix}:{value}")
+    return tuple(tags[:MAX_TAGS])
+
+
 def _pairs(path: Path, key: str, value: str) -> dict[str, list[str]]:
     """key -> values of a two-column UCI file, in file order, without repeats."""
     grouped: defaultdict[str, list[str]] = defaultdict(list)
@@ -87,30 +171,30 @@ def _pairs(path: Path, key: str, value: str) -> dict[str, list[str]]:
 
 
 def uci_restaurants(directory: Path) -> list[DishInput]:
-    """The restaurants as catalogue items: first cuisine as cuisine, all of them as tags."""
+    """The restaurants as catalogue items: first cuisine as cuisine; all of them, the place
+    and the attributes as tags (see restaurant_tags)."""
     cuisines = _pairs(directory / CUISINES_FILE, "placeID", "Rcuisine")
+    rows = [row for _, row in _rows(directory / RESTAURANTS_FILE)]
     items = []
-    for _, row in _rows(directory / RESTAURANTS_FILE):
-        place = row["placeID"]
-        own = cuisines.get(place, [])
+    for row, place in zip(rows, restaurant_places(rows), strict=True):
+        key = row["placeID"]
+        own = cuisines.get(key, [])
         price = row.get("price", "")
+        where = ", ".join(place[c].replace("-", " ") for c, _ in PLACE_COLUMNS if place[c])
         facts = [
-            f"{_label(row.get('city', ''))}, {_label(row.get('state', ''))}".strip(", "),
+            where,
             f"price {price}" if price else "",
             _label(row.get("alcohol", "")).lower(),
             f"smoking: {_label(row.get('smoking_area', ''))}" if row.get("smoking_area") else "",
             f"{_label(row.get('Rambience', ''))} ambience" if row.get("Rambience") else "",
         ]
-        tags = [RESTAURANT_TAG, *own]
-        if price:
-            tags.append(f"price {price}")
         items.append(
             DishInput(
-                external_id=f"{UCI_PREFIX}{place}",
-                name=row["name"][:200] or f"Restaurant {place}",
+                external_id=f"{UCI_PREFIX}{key}",
+                name=row["name"][:200] or f"Restaurant {key}",
                 cuisine=own[0] if own else "",
                 course="",
-                tags=tuple(tags),
+                tags=restaurant_tags(row, place, own),
                 ingredients=(),
                 description="Restaurant. " + "; ".join(f for f in facts if f) + ".",
             )
@@ -118,10 +202,25 @@ def uci_restaurants(directory: Path) -> list[DishInput]:
     return items
 
 
+def person_area(row: dict[str, str], restaurants: list[tuple[tuple[float, float], str]]) -> str:
+    """The state of the restaurant nearest to where the person is ("" without coordinates)."""
+    here = _coordinates(row)
+    if here is None or not restaurants:
+        return ""
+    return min(restaurants, key=lambda r: (r[0][0] - here[0]) ** 2 + (r[0][1] - here[1]) ** 2)[1]
+
+
 def uci_people(directory: Path) -> list[PersonInput]:
-    """The consumers as people, profile columns (and payment methods) kept as attributes."""
+    """The consumers as people, profile columns (and payment methods) kept as attributes, the
+    state they live in (from their coordinates) as their area."""
     liked = _pairs(directory / USER_CUISINES_FILE, "userID", "Rcuisine")
     payments = _pairs(directory / USER_PAYMENTS_FILE, "userID", "Upayment")
+    rows = [row for _, row in _rows(directory / RESTAURANTS_FILE)]
+    states = [
+        (where, place["state"])
+        for where, place in zip(map(_coordinates, rows), restaurant_places(rows), strict=True)
+        if where is not None and place["state"]
+    ]
     people = []
     for _, row in _rows(directory / PROFILES_FILE):
         user = row["userID"]
@@ -133,6 +232,7 @@ def uci_people(directory: Path) -> list[PersonInput]:
             PersonInput(
                 username=imported_username(external_id),
                 favourite_cuisines=tuple(liked.get(user, [])),
+                area=person_area(row, states),
                 attributes=attributes,
                 external_id=external_id,
             )
