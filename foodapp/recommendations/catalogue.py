@@ -20,6 +20,7 @@ from django.utils import timezone
 from foodapp.catalog.models import Dish
 from foodapp.interactions.example_features import dish_features_by_id
 from foodapp.interactions.selectors import dish_popularity_counts
+from foodapp.recommendations.training_data import SEPARATE_HISTORY_PREFIX
 from recommender.datasets.food import LIST_JOIN, DishPool, dish_pool_build
 
 STAMP_CHECK_SECONDS = 5.0
@@ -141,6 +142,17 @@ def _stamp() -> tuple[int, str]:
     return int(found["count"] or 0), updated.isoformat() if updated else ""
 
 
+def _served_dish_features() -> dict[int, dict[str, object]]:
+    """Features of the dishes on the menu: imported histories' items (the UCI restaurants,
+    SEPARATE_HISTORY_PREFIX) are evaluated on their own and never served as dishes."""
+    separate = set(
+        Dish.objects.filter(external_id__startswith=SEPARATE_HISTORY_PREFIX).values_list(
+            "id", flat=True
+        )
+    )
+    return {pk: row for pk, row in dish_features_by_id().items() if pk not in separate}
+
+
 class _CatalogueCache:
     """One catalogue per process, rebuilt when the stamp changes; popularity refreshed apart."""
 
@@ -161,7 +173,7 @@ class _CatalogueCache:
             if self.catalogue is None or self.catalogue.stamp != stamp:
                 moment = timezone.now()
                 self.catalogue = catalogue_build(
-                    features=dish_features_by_id(),
+                    features=_served_dish_features(),
                     popularity=dish_popularity_counts(now=moment),
                     popularity_at=moment,
                     stamp=stamp,
