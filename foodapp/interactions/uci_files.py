@@ -202,25 +202,10 @@ def uci_restaurants(directory: Path) -> list[DishInput]:
     return items
 
 
-def person_area(row: dict[str, str], restaurants: list[tuple[tuple[float, float], str]]) -> str:
-    """The state of the restaurant nearest to where the person is ("" without coordinates)."""
-    here = _coordinates(row)
-    if here is None or not restaurants:
-        return ""
-    return min(restaurants, key=lambda r: (r[0][0] - here[0]) ** 2 + (r[0][1] - here[1]) ** 2)[1]
-
-
 def uci_people(directory: Path) -> list[PersonInput]:
-    """The consumers as people, profile columns (and payment methods) kept as attributes, the
-    state they live in (from their coordinates) as their area."""
+    """The consumers as people, profile columns (and payment methods) kept as attributes."""
     liked = _pairs(directory / USER_CUISINES_FILE, "userID", "Rcuisine")
     payments = _pairs(directory / USER_PAYMENTS_FILE, "userID", "Upayment")
-    rows = [row for _, row in _rows(directory / RESTAURANTS_FILE)]
-    states = [
-        (where, place["state"])
-        for where, place in zip(map(_coordinates, rows), restaurant_places(rows), strict=True)
-        if where is not None and place["state"]
-    ]
     people = []
     for _, row in _rows(directory / PROFILES_FILE):
         user = row["userID"]
@@ -232,7 +217,6 @@ def uci_people(directory: Path) -> list[PersonInput]:
             PersonInput(
                 username=imported_username(external_id),
                 favourite_cuisines=tuple(liked.get(user, [])),
-                area=person_area(row, states),
                 attributes=attributes,
                 external_id=external_id,
             )

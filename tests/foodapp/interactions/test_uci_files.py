@@ -12,7 +12,6 @@ from foodapp.interactions.uci_files import (
     place_name,
     pseudo_time,
     tag_value,
-    uci_people,
     uci_ratings,
     uci_restaurants,
 )
@@ -171,19 +170,6 @@ def test_attributes_become_prefixed_tags_within_the_models_bag(tmp_path):
         "area:open",
         "services:none",
     )
-
-
-def test_a_person_lives_in_the_state_of_the_nearest_restaurant(tmp_path):
-    write_uci(
-        tmp_path,
-        [
-            geoplace("1", 22.15, -100.98, "San Luis Potosi", "SLP"),
-            geoplace("2", 23.73, -99.14, "victoria", "tamaulipas"),
-        ],
-        profiles="U1,22.14,-100.97,false,low\nU2,23.70,-99.10,true,medium\nU3,?,?,false,low\n",
-    )
-    areas = {person.external_id: person.area for person in uci_people(tmp_path)}
-    assert areas == {"uci-U1": "san-luis-potosi", "uci-U2": "tamaulipas", "uci-U3": ""}
 
 
 def test_place_names_are_spelled_one_way():

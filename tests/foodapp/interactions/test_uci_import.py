@@ -3,9 +3,8 @@ from __future__ import annotations
 import pytest
 
 from foodapp.catalog.models import Dish
-from foodapp.interactions.example_features import dish_features_by_id, user_features_by_id
+from foodapp.interactions.example_features import dish_features_by_id
 from foodapp.interactions.uci_import import uci_restaurants_load
-from foodapp.people.models import Profile
 from tests.foodapp.interactions.test_uci_files import geoplace, write_uci
 
 pytestmark = pytest.mark.django_db
@@ -36,5 +35,3 @@ def test_place_and_attributes_reach_the_models_features_and_a_re_import_keeps_th
     assert "Mexican" in tags["uci-1"]
     assert {"city:cuernavaca", "state:morelos", "alcohol:full-bar"} <= set(tags["uci-2"])
     assert features[dishes["uci-1"]]["dish_course"] == ""
-    person = Profile.objects.get(external_id="uci-U1")
-    assert user_features_by_id(user_ids=[person.user_id])[person.user_id]["user_area"] == "morelos"
