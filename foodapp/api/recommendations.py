@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -25,11 +26,10 @@ from foodapp.api.suggestions import (
     served_body,
     similar_served,
 )
-from foodapp.recommendations.rankers import RANKERS
+from foodapp.recommendations.rankers import FALLBACK_RANKER, ranked_with_fallback
 from foodapp.recommendations.request import Filters
 from foodapp.training.predictors import ModelNotAvailableError
 
-FALLBACK_RANKER = next(key for key, info in RANKERS.items() if info.model_type is None)
 NO_MODEL = "{error}; ranker={fallback} needs no model"
 
 
@@ -37,6 +37,16 @@ def _untrained(error: Exception) -> NotFound:
     """404 (as /v1/models/ answers for a model with no version) naming the model and the ranker
     that needs none."""
     return NotFound(NO_MODEL.format(error=str(error).strip("'\""), fallback=FALLBACK_RANKER))
+
+
+def _served(
+    served_by: Callable[[str], tuple[ServedList, bool]], request: Request, ranker: str
+) -> tuple[ServedList, bool]:
+    """Served by the ranker asked for by name, else by the default one or, when its model is
+    not trained yet, by the fallback ranker."""
+    if "ranker" in request.query_params:
+        return served_by(ranker)
+    return ranked_with_fallback(served_by, ranker)[0]
 
 
 class RecommendationsView(ApiViewMixin, APIView):
@@ -75,12 +85,7 @@ class RecommendationsView(ApiViewMixin, APIView):
             )
 
         try:
-            try:
-                served, cached = served_by(params["ranker"])
-            except ModelNotAvailableError:
-                if "ranker" in request.query_params:
-                    raise
-                served, cached = served_by(FALLBACK_RANKER)
+            served, cached = _served(served_by, request, params["ranker"])
         except ModelNotAvailableError as error:
             raise _untrained(error) from None
         except ValueError as error:
@@ -112,12 +117,7 @@ class SimilarView(ApiViewMixin, APIView):
             )
 
         try:
-            try:
-                served, cached = served_by(params["ranker"])
-            except ModelNotAvailableError:
-                if "ranker" in request.query_params:
-                    raise
-                served, cached = served_by(FALLBACK_RANKER)
+            served, cached = _served(served_by, request, params["ranker"])
         except ModelNotAvailableError as error:
             raise _untrained(error) from None
         except LookupError as error:

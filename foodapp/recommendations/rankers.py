@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
+from foodapp.training.predictors import ModelNotAvailableError
 from recommender.datasets.food import MODEL_NAMES
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,8 @@ RANKERS: dict[str, RankerInfo] = {
     )
 }
 DEFAULT_RANKER = "v4"
+# What answers when a learned ranker's model is not served yet: the one that needs no model.
+FALLBACK_RANKER = next(key for key, info in RANKERS.items() if info.model_type is None)
 LEARNED_RANKERS = tuple(key for key, info in RANKERS.items() if info.model_type)
 ERROR_UNKNOWN_RANKER = "ranker: expected one of {known}, got {value!r}"
 
@@ -48,3 +55,20 @@ def ranker_info(key: str) -> RankerInfo:
         return RANKERS[key]
     except KeyError:
         raise ValueError(ERROR_UNKNOWN_RANKER.format(known=", ".join(RANKERS), value=key)) from None
+
+
+def ranked_with_fallback(rank: Callable[[str], T], ranker: str) -> tuple[T, str]:
+    """`rank(ranker)`, or `rank(FALLBACK_RANKER)` when the ranker's model is not served yet.
+
+    Returns:
+        The result and "" or, when it fell back, why the asked-for ranker could not answer.
+
+    Raises:
+        ModelNotAvailableError: the fallback ranker could not answer either.
+    """
+    try:
+        return rank(ranker), ""
+    except ModelNotAvailableError as error:
+        if ranker == FALLBACK_RANKER:
+            raise
+        return rank(FALLBACK_RANKER), str(error).strip("'\"")

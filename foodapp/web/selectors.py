@@ -20,13 +20,16 @@ from foodapp.people.models import Profile
 from foodapp.recommendations.cache import request_parts, suggestions_cached
 from foodapp.recommendations.engine import Ranking, Suggestion
 from foodapp.recommendations.explanation import Explanation
-from foodapp.recommendations.rankers import DEFAULT_RANKER, ranker_info
+from foodapp.recommendations.rankers import (
+    DEFAULT_RANKER,
+    FALLBACK_RANKER,
+    ranked_with_fallback,
+    ranker_info,
+)
 from foodapp.recommendations.request import Filters
 from foodapp.recommendations.selectors import dishes_similar, recommendations_for
-from foodapp.training.predictors import ModelNotAvailableError
 from foodapp.web.origin import Origin
 
-FALLBACK_RANKER = "v1"
 FEED_SIZE = 12
 CUISINE_ROW_SIZE = 4
 CUISINE_ROWS = 3
@@ -119,14 +122,11 @@ def _person_id(person: AbstractBaseUser | None) -> int | None:
 
 
 def _with_fallback(rank: Callable[[str], Ranking], ranker: str) -> tuple[Ranking, str]:
-    """Rank with `ranker`, or with v1 (and a note saying why) when its model is not served."""
-    try:
-        return rank(ranker), ""
-    except ModelNotAvailableError as error:
-        if ranker == FALLBACK_RANKER:
-            raise
-        note = f"{ranker_info(ranker).title} is not available ({error}); showing v1 instead."
-        return rank(FALLBACK_RANKER), note
+    """Rank with `ranker`, or with v1 and a note saying why when its model is not served."""
+    ranking, why = ranked_with_fallback(rank, ranker)
+    if not why:
+        return ranking, ""
+    return ranking, f"{ranker_info(ranker).title} is not available ({why}); showing v1 instead."
 
 
 def suggestions_for(
