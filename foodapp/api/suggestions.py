@@ -86,6 +86,7 @@ def recommendations_served(
     parts = request_parts(
         kind="api-for",
         ranker=ranker,
+        person_id=int(person.pk) if person else None,
         now=now,
         query=query,
         k=k,
@@ -130,7 +131,13 @@ def similar_served(
     person = _person(user)
     now = now or timezone.now()
     parts = request_parts(
-        kind="api-similar", ranker=ranker, now=now, dish=dish_id, k=k, explain=explain
+        kind="api-similar",
+        ranker=ranker,
+        person_id=int(person.pk) if person else None,
+        now=now,
+        dish=dish_id,
+        k=k,
+        explain=explain,
     )
 
     def compute() -> ServedList:

@@ -26,7 +26,8 @@ from django.core.cache import cache
 
 from foodapp.recommendations.rankers import ranker_info
 from foodapp.recommendations.request import Filters
-from foodapp.training.predictors import served_version_for
+from foodapp.training.experiments import served_version_for_person
+from foodapp.training.predictors import NO_ACTIVE_VERSION, ModelNotAvailableError
 
 logger = logging.getLogger(__name__)
 
@@ -170,9 +171,10 @@ def suggestions_cached(
     return value, False
 
 
-def serving_version(*, ranker: str) -> int | None:
-    """The version of the ranker's model that serves now (None for v1), from the process's
-    snapshot of served versions: no database query per request.
+def serving_version(*, ranker: str, person_id: int | None = None) -> str | None:
+    """The model version that serves this person now ("model:version"; None for v1): their
+    arm's when an A/B test of the ranker's model runs, else the active one. Read from the
+    process's snapshot of served versions: no database query per request.
 
     Raises:
         ModelNotAvailableError: the ranker's model has no active version.
@@ -180,7 +182,12 @@ def serving_version(*, ranker: str) -> int | None:
     model_name = ranker_info(ranker).model_name
     if model_name is None:
         return None
-    return served_version_for(model_name=model_name).version
+    served = served_version_for_person(
+        model_name=model_name, person_id=str(person_id) if person_id is not None else ""
+    )
+    if served is None:
+        raise ModelNotAvailableError(NO_ACTIVE_VERSION.format(name=model_name))
+    return f"{served.model_name}:{served.version}"
 
 
 def filters_part(filters: Filters | None) -> tuple[Any, ...] | None:
@@ -197,12 +204,16 @@ def filters_part(filters: Filters | None) -> tuple[Any, ...] | None:
     )
 
 
-def request_parts(*, kind: str, ranker: str, now: datetime, **request: Any) -> dict[str, Any]:
+def request_parts(
+    *, kind: str, ranker: str, person_id: int | None, now: datetime, **request: Any
+) -> dict[str, Any]:
     """What a list depends on besides the person, as `suggestions_cached` takes it.
 
     Args:
         kind: what is cached under the key (each caller caches its own kind of value).
-        ranker: the ranker asked for; the version of its model that serves joins the parts.
+        ranker: the ranker asked for; the version of its model that serves the person (their
+            A/B arm's, if any) joins the parts.
+        person_id: the person (None for a guest).
         now: the moment it is ranked for (its weekday and hour are model inputs).
         **request: the rest of the request (query, k, filters, diversify, explain, dish, ...).
 
@@ -218,7 +229,7 @@ def request_parts(*, kind: str, ranker: str, now: datetime, **request: Any) -> d
     parts.update(
         kind=kind,
         ranker=ranker,
-        version=serving_version(ranker=ranker),
+        version=serving_version(ranker=ranker, person_id=person_id),
         hour=(now.weekday(), now.hour),
     )
     return parts

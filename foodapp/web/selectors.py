@@ -161,6 +161,7 @@ def suggestions_for(
         parts = request_parts(
             kind="web-for",
             ranker=key,
+            person_id=_person_id(person),
             now=now,
             query=query,
             k=k,
@@ -195,7 +196,9 @@ def similar_for(*, dish: Dish, user: User | None, k: int = SIMILAR_SIZE) -> Sugg
     now = timezone.now()
 
     def rank(key: str) -> Ranking:
-        parts = request_parts(kind="web-similar", ranker=key, now=now, dish=dish.pk, k=k)
+        parts = request_parts(
+            kind="web-similar", ranker=key, person_id=_person_id(person), now=now, dish=dish.pk, k=k
+        )
         ranking, _ = suggestions_cached(
             user_id=_person_id(person),
             parts=parts,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,7 +12,9 @@ from django.core.cache import cache
 
 from foodapp.interactions.models import Event, EventType
 from foodapp.interactions.services import event_record
+from foodapp.recommendations import cache as suggestion_cache
 from foodapp.recommendations.cache import BREAKER, person_generation, suggestions_cached
+from foodapp.training.served import ServedVersion
 from tests.foodapp.catalog.factories import DishFactory
 from tests.foodapp.people.factories import UserFactory
 
@@ -122,3 +125,29 @@ def test_with_redis_down_lists_are_computed_and_events_still_stored(
         event_record(user_id=user.pk, event_type=EventType.ORDER, dish_id=dish.pk)
     assert Event.objects.filter(user=user, event_type=EventType.ORDER).count() == 1
     assert "suggestion cache unavailable" in caplog.text
+
+
+def test_lists_are_keyed_on_the_version_that_serves_the_person(monkeypatch) -> None:
+    """During an A/B test a person's cached list is their arm's, never the other arm's (the
+    arm is taken from a stand-in here; assignment itself is tested with the experiments)."""
+
+    def arm(*, model_name: str, person_id: str) -> ServedVersion:
+        version = 2 if person_id and int(person_id) % 2 else 1
+        return ServedVersion(model_name=model_name, version=version, path="", checksum="")
+
+    monkeypatch.setattr(suggestion_cache, "served_version_for_person", arm)
+    now = datetime(2026, 12, 1, 12, tzinfo=UTC)
+
+    def parts(person_id: int | None) -> dict[str, Any]:
+        return suggestion_cache.request_parts(
+            kind="test", ranker="v4", person_id=person_id, now=now, query="pizza"
+        )
+
+    assert parts(1)["version"] == "food_wide_deep:2"
+    assert parts(2)["version"] == parts(None)["version"] == "food_wide_deep:1"
+    assert parts(None)["version"] != parts(3)["version"]
+    assert parts(1)["ranker"] == "v4" and parts(1)["kind"] == "test"
+    assert (
+        suggestion_cache.request_parts(kind="test", ranker="v1", person_id=1, now=now)["version"]
+        is None
+    )
