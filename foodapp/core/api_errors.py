@@ -2,7 +2,8 @@
 
 Every exception raised in a REST framework view ends here, so no API answers an HTML page:
 DRF's own errors keep their status, a body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413, an
-unreachable database a 503, and anything unexpected a 500 whose details go to the log only.
+unreachable database or prediction server a 503, and anything unexpected a 500 whose details go
+to the log only.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
+
+from foodapp.core.dependencies import DependencyUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +63,9 @@ def _unhandled(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, OperationalError | InterfaceError):
         logger.error("database unavailable in %s", view, exc_info=exc)
         return error_response(DATABASE_UNAVAILABLE, status.HTTP_503_SERVICE_UNAVAILABLE)
+    if isinstance(exc, DependencyUnavailableError):
+        logger.error("dependency unavailable in %s", view, exc_info=exc)
+        return error_response(exc.public_message, status.HTTP_503_SERVICE_UNAVAILABLE)
     logger.error("unhandled error in %s", view, exc_info=exc)
     request = context.get("request")
     # As Django's own 500 handling does: error reporters (and the test client) still hear of it.

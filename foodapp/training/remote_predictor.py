@@ -19,14 +19,18 @@ from typing import Any
 
 import numpy as np
 
+from foodapp.core.dependencies import DependencyUnavailableError
+
 METADATA_FILE = "metadata.json"
 EXTRA_FILES_DIR = "assets.extra"
 ERROR_UNREACHABLE = "TensorFlow Serving at {url} did not answer: {error}"
 ERROR_ANSWER = "TensorFlow Serving answered {status}: {detail}"
 
 
-class RemoteServingError(RuntimeError):
+class RemoteServingError(DependencyUnavailableError):
     """TensorFlow Serving could not be reached or failed (not a problem with the input)."""
+
+    public_message = "the prediction server is unavailable; try again later"
 
 
 class RemotePredictor:

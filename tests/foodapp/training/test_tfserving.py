@@ -112,3 +112,20 @@ def test_the_tfserving_backend_points_at_the_configured_server(
     predictor = predictor_for(model_name="census")
     assert isinstance(predictor, RemotePredictor)
     assert predictor.url == "http://tfserving.internal:8501/v1/models/census/versions/1:predict"
+
+
+@pytest.mark.django_db
+def test_an_unreachable_server_answers_a_json_503_on_the_api(
+    census_version: ModelVersion, settings: Any, client: Any
+) -> None:
+    settings.PREDICTOR_BACKEND = "tfserving"
+    settings.TFSERVING_URL = "http://127.0.0.1:1"
+    response = client.post(
+        "/v1/models/census:predict",
+        {"instances": [dict(STORY_EXAMPLES[0])]},
+        content_type="application/json",
+    )
+    assert response.status_code == 503
+    body = response.json()
+    assert body == {"error": "the prediction server is unavailable; try again later"}
+    assert "127.0.0.1" not in response.content.decode()
