@@ -553,17 +553,17 @@ def _margin_refusal(version: ModelVersion) -> str:
     )
 
 
-def model_version_activate_safely(*, version: ModelVersion) -> ModelVersion:
+def model_version_activate_safely(*, version: ModelVersion, margin: bool = True) -> ModelVersion:
     """Serve `version` only if its run succeeded, its files match their checksum, it does not
     fall behind the active version by more than the margin policy allows
-    (`activation_policy`, setting TRAINING_ACTIVATION_POLICIES), it loads and it answers a smoke
-    prediction; otherwise it stays as it was and the reason is recorded in
-    `activation_error`.
+    (`activation_policy`, setting TRAINING_ACTIVATION_POLICIES; skipped when `margin` is False),
+    it loads and it answers a smoke prediction; otherwise it stays as it was and the reason is
+    recorded in `activation_error`.
 
     Raises:
         ActivationRefusedError: one of the checks failed (the message says which and why).
     """
-    reason = _activation_refusal(version)
+    reason = _activation_refusal(version, margin=margin)
     if reason:
         ModelVersion.objects.filter(pk=version.pk).update(activation_error=reason)
         version.activation_error = reason
@@ -605,7 +605,9 @@ NO_PREVIOUS_VERSION = "{model} has no earlier served version to roll back to"
 def model_version_rollback(*, model_name: str) -> ModelVersion:
     """Serve again the version that was active before the current one, through the safe path.
 
-    The previous version is the retired one activated most recently before the active one.
+    The previous version is the retired one activated most recently before the active one. The
+    margin rule does not apply: going back is the operator's call (the active version may be the
+    one that looked better on validation and does worse in serving); every other check does.
 
     Returns:
         The version served now.
@@ -625,7 +627,7 @@ def model_version_rollback(*, model_name: str) -> ModelVersion:
     previous = earlier.order_by("-activated_at", "-version").first()
     if previous is None:
         raise ActivationRefusedError(NO_PREVIOUS_VERSION.format(model=model_name))
-    return model_version_activate_safely(version=previous)
+    return model_version_activate_safely(version=previous, margin=False)
 
 
 SKIPPED_NO_NEW_DATA = (

@@ -108,3 +108,13 @@ def test_a_malformed_policy_names_the_setting(settings: Any, entry: Any) -> None
     settings.TRAINING_ACTIVATION_POLICIES = {"census": entry}
     with pytest.raises(ImproperlyConfigured, match=r"TRAINING_ACTIVATION_POLICIES\['census'\]"):
         margin_policy_for("census")
+
+
+def test_a_rollback_is_not_stopped_by_the_margin(toy_trainer: Trainer, margin_on: None) -> None:
+    older = trained_with(auc(0.78))
+    newer = trained_with(auc(0.80))
+    services.model_version_activate_safely(version=newer)
+    served = services.model_version_rollback(model_name="toy")
+    newer.refresh_from_db()
+    assert served.pk == older.pk and served.state == ModelVersion.State.ACTIVE
+    assert newer.state == ModelVersion.State.RETIRED
