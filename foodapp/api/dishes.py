@@ -21,7 +21,9 @@ class DishListView(ApiViewMixin, generics.ListAPIView[Dish]):
     filterset_class = ApiDishFilter
 
     def get_queryset(self) -> QuerySet[Dish]:
-        return Dish.objects.select_related("cuisine").order_by("-order_count", "name", "id")
+        return (
+            Dish.objects.on_menu().select_related("cuisine").order_by("-order_count", "name", "id")
+        )
 
 
 @extend_schema(summary="One dish with its description, tags and ingredients")
@@ -29,4 +31,6 @@ class DishDetailView(ApiViewMixin, generics.RetrieveAPIView[Dish]):
     """GET /api/v1/dishes/<id>/."""
 
     serializer_class = DishDetailSerializer
-    queryset = Dish.objects.select_related("cuisine").prefetch_related("tags", "ingredients")
+    queryset = (
+        Dish.objects.on_menu().select_related("cuisine").prefetch_related("tags", "ingredients")
+    )

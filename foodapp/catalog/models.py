@@ -49,6 +49,20 @@ class Ingredient(models.Model):
         return self.name
 
 
+# Items of imported rating histories (the UCI restaurants) are stored as dishes under their file's
+# ids with this prefix, so that their ratings can be learnt and evaluated; they are not on the
+# menu: no dish page, list, search or suggestion shows them.
+OFF_MENU_PREFIX = "uci-"
+
+
+class DishQuerySet(models.QuerySet["Dish"]):
+    """Dish queries with the menu's own filter."""
+
+    def on_menu(self) -> DishQuerySet:
+        """The dishes people can see and order (not imported histories' items)."""
+        return self.exclude(external_id__startswith=OFF_MENU_PREFIX)
+
+
 class Dish(models.Model):
     """A dish (or, for imported logs such as UCI, a restaurant standing in for one)."""
 
@@ -77,6 +91,8 @@ class Dish(models.Model):
     external_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+
+    objects = DishQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]

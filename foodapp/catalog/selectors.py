@@ -32,7 +32,8 @@ def dish_ids_by_external_id(*, external_ids: Iterable[str]) -> dict[str, int]:
 def dish_get(*, slug: str) -> Dish:
     """The dish with this slug, with cuisine, tags and ingredients loaded (Dish.DoesNotExist)."""
     return (
-        Dish.objects.select_related("cuisine")
+        Dish.objects.on_menu()
+        .select_related("cuisine")
         .prefetch_related("tags", "ingredients")
         .get(slug=slug)
     )
@@ -41,7 +42,9 @@ def dish_get(*, slug: str) -> Dish:
 def dish_list(*, limit: int = 60) -> list[Dish]:
     """The most ordered dishes first, then by name."""
     return list(
-        Dish.objects.select_related("cuisine").order_by("-order_count", "name", "id")[:limit]
+        Dish.objects.on_menu()
+        .select_related("cuisine")
+        .order_by("-order_count", "name", "id")[:limit]
     )
 
 
@@ -105,7 +108,7 @@ def dish_search(*, query: str, limit: int = 20) -> list[Dish]:
     if not words:
         return []
     condition = _word_filter(words)
-    dishes = Dish.objects.select_related("cuisine").prefetch_related("tags")
+    dishes = Dish.objects.on_menu().select_related("cuisine").prefetch_related("tags")
     similarity: dict[int, float] = {}
     if connection.vendor == "postgresql":
         # `query <% name` is pg_trgm's word-similarity operator; the GIN index on lower(name)

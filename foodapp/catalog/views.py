@@ -30,7 +30,7 @@ def _with_pictures(dishes: list[Dish]) -> list[tuple[Dish, object]]:
 @require_GET
 def dish_list_page(request: HttpRequest) -> HttpResponse:
     """Filtered (django-filter), paginated; an htmx request gets only the results part."""
-    dishes = Dish.objects.select_related("cuisine").order_by("-order_count", "name", "id")
+    dishes = Dish.objects.on_menu().select_related("cuisine").order_by("-order_count", "name", "id")
     filters = DishFilter(request.GET, queryset=dishes)
     found = filters.qs if filters.is_valid() else Dish.objects.none()
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))

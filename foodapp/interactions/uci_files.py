@@ -18,10 +18,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from foodapp.catalog.dish_input import DishInput
+from foodapp.catalog.models import OFF_MENU_PREFIX
 from foodapp.people.person_input import PersonInput, imported_username
 from recommender.datasets.food import FOOD_SPEC
 
-UCI_PREFIX = "uci-"
+UCI_PREFIX = OFF_MENU_PREFIX
 RESTAURANT_TAG = "restaurant"
 MISSING = "?"
 RESTAURANTS_FILE = "geoplaces2.csv"

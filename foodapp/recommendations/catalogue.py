@@ -20,7 +20,6 @@ from django.utils import timezone
 from foodapp.catalog.models import Dish
 from foodapp.interactions.example_features import dish_features_by_id
 from foodapp.interactions.selectors import dish_popularity_counts
-from foodapp.recommendations.training_data import SEPARATE_HISTORY_PREFIX
 from recommender.datasets.food import LIST_JOIN, DishPool, dish_pool_build
 
 STAMP_CHECK_SECONDS = 5.0
@@ -144,13 +143,9 @@ def _stamp() -> tuple[int, str]:
 
 def _served_dish_features() -> dict[int, dict[str, object]]:
     """Features of the dishes on the menu: imported histories' items (the UCI restaurants,
-    SEPARATE_HISTORY_PREFIX) are evaluated on their own and never served as dishes."""
-    separate = set(
-        Dish.objects.filter(external_id__startswith=SEPARATE_HISTORY_PREFIX).values_list(
-            "id", flat=True
-        )
-    )
-    return {pk: row for pk, row in dish_features_by_id().items() if pk not in separate}
+    OFF_MENU_PREFIX) are evaluated on their own and never served as dishes."""
+    on_menu = set(Dish.objects.on_menu().values_list("id", flat=True))
+    return {pk: row for pk, row in dish_features_by_id().items() if pk in on_menu}
 
 
 class _CatalogueCache:

@@ -16,7 +16,7 @@ class DishActionForm(forms.Form):
     """Which dish (by id, checked against the catalogue) an order or a dismissal is about."""
 
     dish = forms.ModelChoiceField(
-        queryset=Dish.objects.all(),
+        queryset=Dish.objects.on_menu(),
         widget=forms.HiddenInput,
         error_messages={"invalid_choice": "That dish does not exist (any more)."},
     )
