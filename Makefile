@@ -57,6 +57,7 @@ bench: install-test
 	$(BIN)/python bench/recommend.py
 	$(BIN)/python bench/train_food.py
 	$(BIN)/python bench/warm_start.py
+	$(BIN)/python bench/ab_simulated.py
 
 clean:
 	rm -rf $(VENV) var/test-db.sqlite3 var/broker
