@@ -26,6 +26,7 @@ from foodapp.api.serializers import DishSerializer
 from foodapp.catalog.models import Dish
 from foodapp.recommendations.cache import request_parts, suggestions_cached
 from foodapp.recommendations.engine import Ranking
+from foodapp.recommendations.metrics import ranking_served_count
 from foodapp.recommendations.request import Filters
 from foodapp.recommendations.selectors import dishes_similar, recommendations_for
 
@@ -108,9 +109,11 @@ def recommendations_served(
         )
         return _served(ranking, person)
 
-    return suggestions_cached(
+    served = suggestions_cached(
         user_id=int(person.pk) if person else None, parts=parts, compute=compute
     )
+    ranking_served_count(served[0].ranking)
+    return served
 
 
 def similar_served(
@@ -146,9 +149,11 @@ def similar_served(
         )
         return _served(ranking, person)
 
-    return suggestions_cached(
+    served = suggestions_cached(
         user_id=int(person.pk) if person else None, parts=parts, compute=compute
     )
+    ranking_served_count(served[0].ranking)
+    return served
 
 
 def impressions_log(*, served: ServedList, viewer: Any, person: Any, query: str) -> int:

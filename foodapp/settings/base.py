@@ -12,6 +12,7 @@ from foodapp.settings.environment import (
     env_bool,
     env_int,
     env_list,
+    env_networks,
     env_path,
     env_str,
     redis_url_from_env,
@@ -66,6 +67,7 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "foodapp.core.request_id.RequestIdMiddleware",
+    "foodapp.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "foodapp.core.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -77,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+# Who may read /metrics besides signed-in staff: client networks, e.g. "10.0.0.0/8" (CIDRs).
+METRICS_ALLOWED_NETWORKS = env_networks("METRICS_ALLOWED_NETWORKS")
 
 ROOT_URLCONF = "foodapp.urls"
 WSGI_APPLICATION = "foodapp.wsgi.application"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,19 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
             raise ImproperlyConfigured(f"{name} must be set in the environment (comma-separated).")
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_networks(name: str) -> list[str]:
+    """Return a comma-separated list of IP networks (CIDRs, or single addresses); empty if unset."""
+    networks = env_list(name, [])
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP networks such as 10.0.0.0/8, not {network!r}."
+            ) from None
+    return networks
 
 
 def env_path(name: str, default: Path) -> Path:

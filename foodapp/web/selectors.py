@@ -20,6 +20,7 @@ from foodapp.people.models import Profile
 from foodapp.recommendations.cache import request_parts, suggestions_cached
 from foodapp.recommendations.engine import Ranking, Suggestion
 from foodapp.recommendations.explanation import Explanation
+from foodapp.recommendations.metrics import ranking_served_count
 from foodapp.recommendations.rankers import (
     DEFAULT_RANKER,
     FALLBACK_RANKER,
@@ -186,6 +187,7 @@ def suggestions_for(
         return ranking
 
     ranking, note = _with_fallback(rank, ranker)
+    ranking_served_count(ranking)
     return SuggestionList(ranking, _cards(ranking, query), query, note, title)
 
 
@@ -216,6 +218,7 @@ def similar_for(*, dish: Dish, user: User | None, k: int = SIMILAR_SIZE) -> Sugg
         # neighbours to show yet, and the page itself still answers.
         nothing = Ranking((), FALLBACK_RANKER, None, None, 0)
         return SuggestionList(nothing, (), "", "", title)
+    ranking_served_count(ranking)
     return SuggestionList(ranking, _cards(ranking, ""), "", note, title)
 
 
