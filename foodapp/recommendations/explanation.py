@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 TOP_REASONS = 3
 MIN_REASON_WEIGHT = 0.05
+# Wide inputs that are the same for every candidate of a request (the slot is ranked at position
+# 0): they move every logit alike, so they never say why this dish rather than another.
+SAME_FOR_EVERY_CANDIDATE = frozenset({"position", "hour", "weekday", "device"})
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,9 @@ def explanation_build(
     reasons = tuple(
         Reason(feature=name, weight=weight, text=reason_text(name, context))
         for name, weight in ranked
-        if weight >= MIN_REASON_WEIGHT and (context.query or name not in for_query)
+        if weight >= MIN_REASON_WEIGHT
+        and name not in SAME_FOR_EVERY_CANDIDATE
+        and (context.query or name not in for_query)
     )[:TOP_REASONS]
     return Explanation(logit=logit, wide=wide, deep=deep, reasons=reasons)
 
