@@ -38,4 +38,5 @@ CENSUS_TRAINER = Trainer(
     train=train_census,
     description="US Census income (UCI Adult): does a person earn more than $50K a year?",
     default_params={"model_type": "wide_deep"},
+    reads_data_window=False,
 )

@@ -38,6 +38,8 @@ class RetrainForm(forms.Form):
         defaults = trainer.clean_params({})
         for param in trainer.declared_parameters():
             self.fields[param.name] = _field_for(param, defaults.get(param.name))
+        if not trainer.reads_data_window:
+            return
         self.fields["data_from"] = forms.DateTimeField(
             required=False, help_text="train on events from this time (empty: the first)"
         )

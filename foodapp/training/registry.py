@@ -65,6 +65,9 @@ class Trainer:
     # The time of the newest data the model would train on (e.g. the latest logged event), so
     # that a scheduled retrain with nothing new is skipped; None: always retrain.
     newest_data_at: Callable[[], datetime | None] | None = None
+    # Whether the trainer honours a run's data window (data_from / data_until); one that trains
+    # on fixed files (the census) takes none, and asking it for one is an error.
+    reads_data_window: bool = True
 
     def declared_parameters(self) -> tuple[Param, ...]:
         """Every parameter this trainer accepts, model_type first."""

@@ -48,6 +48,7 @@ WORKER_LOST_TOO_OFTEN = (
     "worker lost: the run's worker died {attempts} times (killed, out of memory?); not retried"
 )
 DATA_WINDOW_BACKWARDS = "data_from: must be before data_until ({start} >= {end})"
+NO_DATA_WINDOW = "{field}: model {model!r} trains on fixed files and takes no data window"
 NOT_ACTIVATED_RUN = "not activated: its run #{run_id} is {state}, not succeeded"
 NOT_ACTIVATED_CHANGED = (
     "not activated: its files changed since export (checksum {found}... is not the recorded "
@@ -104,6 +105,9 @@ def training_run_create(
     """
     trainer = trainer_for(model_name)
     cleaned = clean_params(trainer=trainer, params=params or {})
+    if not trainer.reads_data_window and (data_from is not None or data_until is not None):
+        field = "data_from" if data_from is not None else "data_until"
+        raise InvalidParamsError(NO_DATA_WINDOW.format(field=field, model=model_name))
     if data_from is not None and data_until is not None and data_from >= data_until:
         raise InvalidParamsError(DATA_WINDOW_BACKWARDS.format(start=data_from, end=data_until))
     try:

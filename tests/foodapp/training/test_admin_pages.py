@@ -261,3 +261,13 @@ def test_rollback_without_an_earlier_version_says_so(
 ) -> None:
     with pytest.raises(services.ActivationRefusedError, match="no earlier served version"):
         services.model_version_rollback(model_name="toy")
+
+
+def test_a_trainer_without_a_data_window_asks_for_none(trainer_client: Client) -> None:
+    page = trainer_client.get(retrain_url("census"))
+    assert page.status_code == 200
+    inputs = set(re.findall(r'<(?:input|select)[^>]* name="([a-z_]+)"', page.content.decode()))
+    assert "model_type" in inputs and not inputs & {"data_from", "data_until"}
+    with pytest.raises(services.InvalidParamsError, match=r"^data_from: model 'census' trains"):
+        services.training_run_create(model_name="census", data_from=timezone.now())
+    assert not TrainingRun.objects.exists()
