@@ -28,7 +28,11 @@ from foodapp.recommendations.cache import request_parts, suggestions_cached
 from foodapp.recommendations.engine import Ranking
 from foodapp.recommendations.metrics import ranking_served_count
 from foodapp.recommendations.request import Filters
-from foodapp.recommendations.selectors import dishes_similar, recommendations_for
+from foodapp.recommendations.selectors import (
+    dishes_similar,
+    recommendations_for,
+    signed_in_person,
+)
 
 
 @dataclass(frozen=True)
@@ -54,14 +58,6 @@ def _served(ranking: Ranking, user: AbstractBaseUser | None) -> ServedList:
     return ServedList(ranking=ranking, dishes=_dishes(ranking), external_id=external_id)
 
 
-def _person(user: AbstractBaseUser | AnonymousUser | None) -> AbstractBaseUser | None:
-    """The signed-in person, or None for a guest."""
-    if user is None or not user.is_authenticated or user.pk is None:
-        return None
-    assert isinstance(user, AbstractBaseUser)
-    return user
-
-
 def recommendations_served(
     *,
     user: AbstractBaseUser | AnonymousUser | None,
@@ -82,7 +78,7 @@ def recommendations_served(
         ValueError: bad filters or k (the message names the field).
         ModelNotAvailableError: the ranker's model has nothing to serve.
     """
-    person = _person(user)
+    person = signed_in_person(user)
     now = now or timezone.now()
     parts = request_parts(
         kind="api-for",
@@ -131,7 +127,7 @@ def similar_served(
         LookupError: no such dish.
         ValueError, ModelNotAvailableError: as for `recommendations_served`.
     """
-    person = _person(user)
+    person = signed_in_person(user)
     now = now or timezone.now()
     parts = request_parts(
         kind="api-similar",

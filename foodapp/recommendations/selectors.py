@@ -43,6 +43,14 @@ ERROR_UNKNOWN_DISH = "dish: no dish with the id {value!r}"
 User = AbstractBaseUser | AnonymousUser
 
 
+def signed_in_person(user: User | None) -> AbstractBaseUser | None:
+    """The signed-in person, or None for a guest (None, anonymous, or not saved)."""
+    if user is None or not user.is_authenticated or user.pk is None:
+        return None
+    assert isinstance(user, AbstractBaseUser)
+    return user
+
+
 def person_for(*, user: User | None, now: datetime | None = None) -> Person:
     """What the recommender knows of `user` (a guest for None or an anonymous user).
 
@@ -53,7 +61,8 @@ def person_for(*, user: User | None, now: datetime | None = None) -> Person:
     Returns:
         Their profile features, recent orders, order history and dismissed dishes.
     """
-    if user is None or not user.is_authenticated or user.pk is None:
+    user = signed_in_person(user)
+    if user is None:
         return Person()
     now = now or timezone.now()
     profile = Profile.objects.filter(user_id=user.pk).prefetch_related("favourite_cuisines").first()

@@ -28,7 +28,11 @@ from foodapp.recommendations.rankers import (
     ranker_info,
 )
 from foodapp.recommendations.request import Filters
-from foodapp.recommendations.selectors import dishes_similar, recommendations_for
+from foodapp.recommendations.selectors import (
+    dishes_similar,
+    recommendations_for,
+    signed_in_person,
+)
 from foodapp.web.origin import Origin
 
 FEED_SIZE = 12
@@ -109,14 +113,6 @@ def _cards(ranking: Ranking, query: str) -> tuple[Card, ...]:
     return tuple(card(s) for s in ranking.suggestions if s.dish_id in dishes)
 
 
-def _person(user: User | None) -> AbstractBaseUser | None:
-    """The signed-in person, or None for a guest."""
-    if user is None or not user.is_authenticated:
-        return None
-    assert isinstance(user, AbstractBaseUser)
-    return user
-
-
 def _person_id(person: AbstractBaseUser | None) -> int | None:
     """The person's id as the suggestion cache keys it (None for a guest)."""
     return int(person.pk) if person is not None else None
@@ -155,7 +151,7 @@ def suggestions_for(
         The list with its dishes, ready for the page.
     """
 
-    person = _person(user)
+    person = signed_in_person(user)
     now = timezone.now()
 
     def rank(key: str) -> Ranking:
@@ -194,7 +190,7 @@ def suggestions_for(
 def similar_for(*, dish: Dish, user: User | None, k: int = SIMILAR_SIZE) -> SuggestionList:
     """ "Similar, but different" dishes to `dish`, ranked for the person."""
 
-    person = _person(user)
+    person = signed_in_person(user)
     now = timezone.now()
 
     def rank(key: str) -> Ranking:
