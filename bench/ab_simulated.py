@@ -30,7 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-from machine_info import machine_summary  # noqa: E402
+from machine_info import load_average, machine_summary  # noqa: E402
 from options import positive  # noqa: E402
 
 
@@ -67,14 +67,6 @@ def django_setup() -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)  # the copy may predate the experiments table
-
-
-def load_average() -> str:
-    """The 1-minute load average (the machine is shared)."""
-    try:
-        return f"{os.getloadavg()[0]:.2f}"
-    except OSError:
-        return "unknown"
 
 
 def main() -> None:

@@ -21,3 +21,12 @@ def cpu_model() -> str:
 def machine_summary() -> str:
     """CPU model, core count and platform on one line."""
     return f"{cpu_model()}, {os.cpu_count()} cores, {platform.platform()}"
+
+
+def load_average(*, all_three: bool = False) -> str:
+    """The 1-minute load average, or the 1-, 5- and 15-minute ones (the machine is shared)."""
+    try:
+        loads = os.getloadavg()
+    except OSError:
+        return "unknown"
+    return " ".join(f"{value:.2f}" for value in (loads if all_three else loads[:1]))

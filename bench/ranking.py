@@ -32,7 +32,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-from machine_info import machine_summary  # noqa: E402
+from machine_info import load_average, machine_summary  # noqa: E402
 from options import positive  # noqa: E402
 
 if TYPE_CHECKING:
@@ -64,14 +64,6 @@ def django_setup() -> None:
     import django
 
     django.setup()
-
-
-def load_average() -> str:
-    """The 1-, 5- and 15-minute load averages (the machine is shared)."""
-    try:
-        return " ".join(f"{value:.2f}" for value in os.getloadavg())
-    except OSError:
-        return "unknown"
 
 
 def history_end() -> datetime:
@@ -207,14 +199,15 @@ def machine_lines(started_load: str) -> list[str]:
         f"machine  {machine_summary()}",
         f"python   {platform.python_version()}, tensorflow {tf.__version__}",
         f"date     {datetime.now(tz=UTC):%Y-%m-%d %H:%M} UTC",
-        f"load     {started_load} at the start, {load_average()} at the end (1/5/15 min)",
+        f"load     {started_load} at the start, {load_average(all_three=True)} at the end"
+        " (1/5/15 min)",
     ]
 
 
 def main() -> None:
     """Prepare the catalogue, model and candidates, time scoring, print the figures."""
     options = arguments()
-    started_load = load_average()
+    started_load = load_average(all_three=True)
     django_setup()
     from foodapp.recommendations.rankers import ranker_info
     from foodapp.recommendations.request import Filters

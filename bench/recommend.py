@@ -35,6 +35,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from import_interactions import memory_kib, mib, peak_reset
+from machine_info import load_average
 from options import positive
 from ranking import (
     GENERAL_QUERIES,
@@ -43,7 +44,6 @@ from ranking import (
     django_setup,
     figures,
     history_end,
-    load_average,
     machine_lines,
     people_sample,
     percentiles,
@@ -251,7 +251,7 @@ def timed_catalogue(
     )
     print(
         f"  {figures('whole recommendation', whole)}  (target p50 <= {TARGETS['p50']:g}, "
-        f"p99 <= {TARGETS['p99']:g}; load {load_average()})"
+        f"p99 <= {TARGETS['p99']:g}; load {load_average(all_three=True)})"
     )
     print(f"  {figures('  retrieval + filters', retrieval)}")
     print(f"  {figures('  scoring, explained', scoring)}", flush=True)
@@ -270,7 +270,7 @@ def _retrieve(
 def main() -> None:
     """Time the real catalogue, generate and time the big one, print the figures."""
     options = arguments()
-    started_load = load_average()
+    started_load = load_average(all_three=True)
     django_setup()
     from foodapp.interactions.example_features import dish_features_by_id
     from foodapp.interactions.selectors import dish_popularity_counts

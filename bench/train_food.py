@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from import_interactions import memory_kib, mib, peak_reset  # noqa: E402
-from machine_info import machine_summary  # noqa: E402
+from machine_info import load_average, machine_summary  # noqa: E402
 from options import positive  # noqa: E402
 from scratch_db import database_prepare, scratch_database  # noqa: E402
 
@@ -47,14 +47,6 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--epochs", type=positive, default=None, help="default: the trainer's")
     parser.add_argument("--postgres", action="store_true", help="use PostgreSQL, not SQLite")
     return parser.parse_args()
-
-
-def load_average() -> str:
-    """The 1-minute load average (the machine is shared)."""
-    try:
-        return f"{os.getloadavg()[0]:.2f}"
-    except OSError:
-        return "unknown"
 
 
 class Stage:
