@@ -1,21 +1,26 @@
 """Load on GET /api/v1/recommendations/ under gunicorn: p50, p99, requests/s and errors.
 
 Run from the repository root:
-    python bench/api_load.py [--people 1000] [--sessions 20000] [--workers 2] [--threads 4]
-        [--connections 16 64] [--warm-passes 3] [--postgres] [--no-impressions]
+    python bench/api_load.py [--people 2000] [--sessions 40000] [--workers 2] [--threads 4]
+        [--connections 16 64] [--cold-seconds 6] [--warm-seconds 20] [--postgres]
+        [--no-impressions]
 
 It prepares a throwaway site (bench/api_site.py: the shipped catalogue, `--people` simulated
 people with their sessions and an API token each, the wide & deep model trained and active),
 starts gunicorn (`--workers` x `--threads`, sized for this 2-core machine) and loads the
-recommendations of every person, each with their own token, from a separate client process (one
-thread and one keep-alive connection per connection). With REDIS_URL set the suggestion cache is
-Redis, shared by the workers; otherwise each worker has its own memory cache.
+recommendations of every person, each with their own token, with wrk (Debian's package `wrk`;
+one keep-alive connection per connection, requests from a plan file through api_load.lua), a
+separate process written in C that takes little of the CPU the server needs. With REDIS_URL set
+the suggestion cache is Redis, shared by the workers; otherwise each worker has its own memory
+cache.
 
 For each connection count, two kinds of request (the "for you" feed, and a query: one of the
 story's searches per person) and two cache states:
-- cold: the suggestion cache is emptied, then every person is asked once (every answer computed);
-- warm: after one pass that fills it, `--warm-passes` passes over every person (every answer
-  from the cache).
+- cold: the suggestion cache is emptied, then people are asked once each for `--cold-seconds`
+  (every answer computed; the plan has more people than that time can serve);
+- warm: after a pass that asks every person once, the same requests over and over for
+  `--warm-seconds` (answers from the cache).
+Each row counts the answers that said "cached": none in a cold row, nearly all in a warm one.
 Every list is logged as impressions, as a real client's would be, unless --no-impressions.
 Targets: warm p99 <= 50 ms and >= 200 requests/s; cold p99 <= 150 ms; 0 errors.
 """
@@ -27,9 +32,10 @@ import http.client
 import json
 import os
 import platform
-import statistics
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -43,22 +49,25 @@ if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 
 from api_site import ROOT, gunicorn_start, gunicorn_stop, site_prepare  # noqa: E402
-from machine_info import machine_summary  # noqa: E402
+from machine_info import load_average, machine_summary  # noqa: E402
 from options import positive  # noqa: E402
 
 QUERIES = ("fried chicken", "spicy noodles", "vegan burger", "pizza", "sushi", "pho", "curry")
 PATH = "/api/v1/recommendations/"
+WRK_SCRIPT = BENCH / "api_load.lua"
+WRK_THREADS = 1  # one epoll loop keeps up with thousands of requests/s and leaves the cores free
 
 
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--people", type=positive, default=1000)
-    parser.add_argument("--sessions", type=positive, default=20_000, help="simulated sessions")
+    parser.add_argument("--people", type=positive, default=2000)
+    parser.add_argument("--sessions", type=positive, default=40_000, help="simulated sessions")
     parser.add_argument("--workers", type=positive, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=positive, default=4, help="threads per worker")
     parser.add_argument("--connections", type=positive, nargs="+", default=[16, 64])
-    parser.add_argument("--warm-passes", type=positive, default=3)
+    parser.add_argument("--cold-seconds", type=positive, default=6)
+    parser.add_argument("--warm-seconds", type=positive, default=20)
     parser.add_argument("--k", type=positive, default=10, help="suggestions per request")
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
     parser.add_argument("--no-impressions", action="store_true", help="record_impressions=false")
@@ -70,7 +79,8 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def client_main() -> None:
-    """Read a plan on stdin, send it with N connections, print latencies and errors as JSON."""
+    """Read a plan on stdin, send it with N connections, print latencies and errors as JSON
+    (the unmeasured passes: warming the workers up and filling the cache)."""
     plan = json.load(sys.stdin)
     base = urlsplit(plan["base"])
     requests: list[tuple[str, str]] = [(r[0], r[1]) for r in plan["requests"]]
@@ -131,11 +141,12 @@ class Result:
     p99_ms: float
     per_second: float
     errors: int
-    first_error: str
+    cached: int
+    exhausted: bool
 
 
-def load(base: str, requests: list[tuple[str, str]], connections: int) -> dict[str, Any]:
-    """Send these requests from a separate client process; return its figures."""
+def send_each_once(base: str, requests: list[tuple[str, str]], connections: int) -> None:
+    """Send these requests once each from a separate Python client process (not measured)."""
     plan = json.dumps({"base": base, "requests": requests, "connections": connections})
     answer = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--client"],
@@ -145,22 +156,60 @@ def load(base: str, requests: list[tuple[str, str]], connections: int) -> dict[s
         check=True,
         cwd=ROOT,
     )
-    return dict(json.loads(answer.stdout))
+    errors = json.loads(answer.stdout)["errors"]
+    if errors:
+        raise SystemExit(f"{len(errors)} errors in an unmeasured pass, the first: {errors[0]}")
+
+
+def wrk_load(
+    *, base: str, requests: list[tuple[str, str]], connections: int, seconds: int, cycle: bool
+) -> dict[str, Any]:
+    """Load the server with wrk for `seconds`: each request of the plan once, or over and over."""
+    with tempfile.TemporaryDirectory(prefix="api-load-") as folder:
+        plan = Path(folder) / "plan.tsv"
+        plan.write_text("".join(f"{path}\t{token}\n" for path, token in requests))
+        answer = subprocess.run(
+            [
+                "wrk",
+                f"-t{WRK_THREADS}",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--timeout",
+                "30s",
+                "-s",
+                str(WRK_SCRIPT),
+                f"{base}{PATH}",
+                "--",
+                str(plan),
+                "cycle" if cycle else "once",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "WRK_THREADS": str(WRK_THREADS)},
+        )
+    figures = [line for line in answer.stdout.splitlines() if line.startswith("{")]
+    if not figures:
+        raise SystemExit(f"wrk printed no figures:\n{answer.stdout}\n{answer.stderr}")
+    return dict(json.loads(figures[-1]))
 
 
 def summary(name: str, connections: int, figures: dict[str, Any]) -> Result:
-    """p50/p99 in ms, requests per second and errors of one run."""
-    latencies = sorted(figures["latencies"])
-    quantiles = statistics.quantiles(latencies, n=100, method="inclusive")
+    """p50/p99 in ms, requests per second, errors and cached answers of one wrk run."""
+    errors = sum(
+        int(figures[field])
+        for field in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts")
+    )
     return Result(
         name=name,
         connections=connections,
-        requests=len(latencies),
-        p50_ms=1000 * statistics.median(latencies),
-        p99_ms=1000 * quantiles[98],
-        per_second=len(latencies) / figures["seconds"],
-        errors=len(figures["errors"]),
-        first_error=figures["errors"][0] if figures["errors"] else "",
+        requests=int(figures["requests"]),
+        p50_ms=float(figures["p50_us"]) / 1000,
+        p99_ms=float(figures["p99_us"]) / 1000,
+        per_second=int(figures["requests"]) / (int(figures["microseconds"]) / 1e6),
+        errors=errors,
+        cached=int(figures["cached"]),
+        exhausted=bool(figures["exhausted_threads"]),
     )
 
 
@@ -188,53 +237,72 @@ def cache_empty() -> None:
 
 def main() -> None:
     options = arguments()
-    started = time.monotonic()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk (Debian's package)")
+    started = datetime.now(UTC)
     site = site_prepare(
         people=options.people, sessions=options.sessions, postgres=options.postgres, train=True
     )
     tokens = list(site.tokens.values())[: options.people]
     server = None
     results: list[Result] = []
+    load_before = ""
     try:
         server, base = gunicorn_start(
             environment=site.environment, workers=options.workers, threads=options.threads
         )
-        prepared = time.monotonic() - started
+        prepared = (datetime.now(UTC) - started).total_seconds()
         # Every worker loads the model and the catalogue before the clock starts.
         warm_up = request_list(tokens[:50], query=True, k=options.k, impressions=False)
-        load(base, warm_up * 4, options.workers * options.threads)
+        send_each_once(base, warm_up * 4, options.workers * options.threads)
+        load_before = load_average()
         impressions = not options.no_impressions
         for connections in options.connections:
             for query in (False, True):
                 kind = "query" if query else "feed"
                 requests = request_list(tokens, query=query, k=options.k, impressions=impressions)
                 cache_empty()
-                results.append(
-                    summary(f"{kind} cold", connections, load(base, requests, connections))
+                cold = wrk_load(
+                    base=base,
+                    requests=requests,
+                    connections=connections,
+                    seconds=options.cold_seconds,
+                    cycle=False,
                 )
-                passes = requests * options.warm_passes
-                results.append(
-                    summary(f"{kind} warm", connections, load(base, passes, connections))
+                results.append(summary(f"{kind} cold", connections, cold))
+                send_each_once(base, requests, connections)  # every person's list cached
+                warm = wrk_load(
+                    base=base,
+                    requests=requests,
+                    connections=connections,
+                    seconds=options.warm_seconds,
+                    cycle=True,
                 )
+                results.append(summary(f"{kind} warm", connections, warm))
                 for done in results[-2:]:
                     print(f"done: {done}", file=sys.stderr, flush=True)
     finally:
         if server is not None:
             gunicorn_stop(server)
         site.cleanup()
-    report(options, results, prepared, time.monotonic() - started)
+    total = (datetime.now(UTC) - started).total_seconds()
+    report(options, results, prepared, total, load_before)
 
 
 def report(
-    options: argparse.Namespace, results: list[Result], prepared: float, total: float
+    options: argparse.Namespace,
+    results: list[Result],
+    prepared: float,
+    total: float,
+    load_before: str,
 ) -> None:
     """Print the figures as a Markdown table with the setting."""
     redis = os.environ.get("REDIS_URL", "")
     print()
-    print("GET /api/v1/recommendations/ under gunicorn")
+    print("GET /api/v1/recommendations/ under gunicorn, loaded by wrk")
     print(f"date        {datetime.now(UTC):%Y-%m-%d %H:%M UTC}")
     print(f"machine     {machine_summary()}; python {platform.python_version()}")
-    print(f"load avg    {' '.join(f'{x:.2f}' for x in os.getloadavg())} (after the run)")
+    print(f"load avg    {load_before} before the first row, {load_average()} after the last")
     print(
         f"server      gunicorn {options.workers} workers x {options.threads} threads (gthread); "
         f"{'PostgreSQL' if options.postgres else 'SQLite'}; suggestion cache "
@@ -242,21 +310,24 @@ def report(
     )
     print(
         f"people      {options.people} distinct, k={options.k}, impressions "
-        f"{'not ' if options.no_impressions else ''}recorded; setup {prepared:.0f} s, "
-        f"total {total:.0f} s"
+        f"{'not ' if options.no_impressions else ''}recorded; cold rows {options.cold_seconds} s, "
+        f"warm rows {options.warm_seconds} s; setup {prepared:.0f} s, total {total:.0f} s"
     )
     print()
-    print("| requests | cache | connections | sent | p50 ms | p99 ms | req/s | errors |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    print("| requests | cache | connections | sent | cached | p50 ms | p99 ms | req/s | errors |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         kind, state = r.name.split()
         print(
-            f"| {kind} | {state} | {r.connections} | {r.requests} | {r.p50_ms:.1f} | "
-            f"{r.p99_ms:.1f} | {r.per_second:.0f} | {r.errors} |"
+            f"| {kind} | {state} | {r.connections} | {r.requests} | {r.cached} | "
+            f"{r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.per_second:.0f} | {r.errors} |"
         )
     for r in results:
-        if r.errors:
-            print(f"first error ({r.name}, {r.connections}): {r.first_error}")
+        if r.exhausted and r.name.endswith("cold"):
+            print(
+                f"note: {r.name} at {r.connections} connections ran out of people before its "
+                "time was up: its requests/s is a lower bound (use more --people)"
+            )
 
 
 if __name__ == "__main__":

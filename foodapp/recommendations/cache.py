@@ -1,10 +1,11 @@
 """The suggestion cache: a served list kept per person, query, filters, ranker and version.
 
 Entries live in Django's default cache (Redis when REDIS_URL is set, process memory otherwise).
-An entry is found again only while three things hold, because each is part of its key:
+An entry is found again only while three things hold:
 - the version that serves is the one that ranked it (a newly activated version misses);
-- the person's generation is unchanged (recording an order or a dismissal for them draws a new
-  generation, see `suggestions_drop_for_people`, called by the event-recording service);
+- the person's generation is the one it was stored under (recording an order or a dismissal for
+  them draws a new generation, see `suggestions_drop_for_people`, called by the event-recording
+  service);
 - the hour and weekday are the same (they are model inputs), and at most SUGGESTIONS_SECONDS.
 
 The cache is an accelerator, never a dependency: when it fails (Redis down), each operation logs
@@ -86,24 +87,6 @@ def _cache_failed(operation: str, error: Exception) -> None:
     )
 
 
-def person_generation(*, user_id: int | None) -> str:
-    """The person's current generation ("guest" for guests; "0" before any drop).
-
-    Returns:
-        The generation, or "" when the cache cannot be read (then nothing may be cached).
-    """
-    if user_id is None:
-        return _GUEST if BREAKER.open() else ""
-    if not BREAKER.open():
-        return ""
-    try:
-        value = cache.get(_generation_key(user_id))
-    except Exception as error:  # redis-py's ConnectionError, TimeoutError, ...
-        _cache_failed("reading a generation", error)
-        return ""
-    return str(value) if value is not None else _FIRST_GENERATION
-
-
 def suggestions_drop_for_people(*, user_ids: Iterable[int]) -> None:
     """Forget every cached list of these people by drawing each a new generation.
 
@@ -121,12 +104,11 @@ def suggestions_drop_for_people(*, user_ids: Iterable[int]) -> None:
         _cache_failed("dropping suggestions", error)
 
 
-def suggestions_key(*, user_id: int | None, generation: str, parts: Mapping[str, Any]) -> str:
-    """The cache key of one list: the person, their generation and what was asked.
+def suggestions_key(*, user_id: int | None, parts: Mapping[str, Any]) -> str:
+    """The cache key of one list: the person and what was asked.
 
     Args:
         user_id: the person (None for guests, who share their lists).
-        generation: from `person_generation`.
         parts: everything else the list depends on (query, filters, ranker, version, k, ...),
             with values whose repr is stable (str, int, bool, None, sorted tuples).
 
@@ -135,13 +117,16 @@ def suggestions_key(*, user_id: int | None, generation: str, parts: Mapping[str,
     """
     described = "|".join(f"{name}={parts[name]!r}" for name in sorted(parts))
     digest = hashlib.sha256(described.encode("utf-8", "backslashreplace")).hexdigest()[:32]
-    return f"suggestions:{user_id if user_id is not None else _GUEST}:{generation}:{digest}"
+    return f"suggestions:{user_id if user_id is not None else _GUEST}:{digest}"
 
 
 def suggestions_cached(
     *, user_id: int | None, parts: Mapping[str, Any], compute: Callable[[], T]
 ) -> tuple[T, bool]:
     """The cached list for this person and request, or `compute()` stored for the next time.
+
+    One cache round trip on a hit: the person's generation and the entry are read together, and
+    an entry counts only when it was stored under the generation that is current.
 
     Args:
         user_id: the person (None for a guest).
@@ -152,20 +137,24 @@ def suggestions_cached(
     Returns:
         The list and whether it came from the cache.
     """
-    generation = person_generation(user_id=user_id)
-    if not generation:
+    if not BREAKER.open():
         return compute(), False
-    key = suggestions_key(user_id=user_id, generation=generation, parts=parts)
+    key = suggestions_key(user_id=user_id, parts=parts)
+    generation_key = _generation_key(user_id) if user_id is not None else None
     try:
-        found = cache.get(key)
-    except Exception as error:
+        found = cache.get_many([key] if generation_key is None else [generation_key, key])
+    except Exception as error:  # redis-py's ConnectionError, TimeoutError, ...
         _cache_failed("reading suggestions", error)
         return compute(), False
-    if found is not None:
-        return found, True
+    generation = (
+        _GUEST if generation_key is None else str(found.get(generation_key, _FIRST_GENERATION))
+    )
+    entry = found.get(key)
+    if entry is not None and entry[0] == generation:
+        return entry[1], True
     value = compute()
     try:
-        cache.set(key, value, suggestions_seconds())
+        cache.set(key, (generation, value), suggestions_seconds())
     except Exception as error:
         _cache_failed("storing suggestions", error)
     return value, False

@@ -15,6 +15,7 @@ from foodapp.settings.environment import (
     env_networks,
     env_path,
     env_str,
+    redis_cache,
     redis_url_from_env,
 )
 
@@ -152,13 +153,7 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=()"
 REDIS_URL = redis_url_from_env()
 
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "foodapp",
-        }
-    }
+    CACHES = {"default": redis_cache(REDIS_URL)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # The served-version stamp (foodapp.training.version_stamp) must be seen by every web process:
@@ -259,7 +254,7 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an API client without credentials is told 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "foodapp.api.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -293,6 +288,9 @@ SPECTACULAR_SETTINGS = {
 }
 # How long a served suggestion list is reused (foodapp.recommendations.cache).
 SUGGESTIONS_CACHE_SECONDS = env_int("SUGGESTIONS_CACHE_SECONDS", 300)
+# How long a web process trusts an API token it checked without asking the database again
+# (foodapp.api.authentication); 0 checks every request.
+API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 10)
 
 # Most instances (rows) one predict request may carry.
 SERVING_MAX_BATCH = env_int("SERVING_MAX_BATCH", 1000, minimum=1)

@@ -142,3 +142,15 @@ def redis_url_from_env() -> str | None:
     except ValueError:
         raise ImproperlyConfigured(f"REDIS_URL has an invalid port: {raw!r}.") from None
     return raw
+
+
+def redis_cache(location: str) -> dict[str, Any]:
+    """A Django cache on Redis: django-redis, whose client (and its connection pool) is made once
+    per process, where Django's own Redis backend builds a client object for every operation
+    (about 0.1 ms of CPU each, several per request)."""
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": location,
+        "KEY_PREFIX": "foodapp",
+        "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+    }

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from foodapp.api.authentication import TOKENS
 from foodapp.people.models import Profile
 from foodapp.recommendations.cache import BREAKER
 from foodapp.recommendations.catalogue import catalogue_cache_clear
@@ -27,13 +28,15 @@ def impressions_at_once(settings: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def fresh_caches() -> Iterator[None]:
-    """Each test starts with an empty cache and a catalogue built from its own database."""
+    """Each test starts with empty caches and a catalogue built from its own database."""
     cache.clear()
     catalogue_cache_clear()
     BREAKER.reset()
+    TOKENS.clear()
     yield
     cache.clear()
     BREAKER.reset()
+    TOKENS.clear()
 
 
 def token_client(user: Any) -> APIClient:

@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from foodapp.interactions.models import Event, EventType
 from foodapp.people.models import Profile
+from foodapp.settings.environment import redis_cache
 
 pytestmark = pytest.mark.django_db
 
@@ -30,10 +31,7 @@ def closed_port() -> int:
 def redis_down(settings: Any) -> None:
     settings.CACHES = {
         **settings.CACHES,
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
-        },
+        "default": redis_cache(f"redis://127.0.0.1:{closed_port()}/0"),
     }
 
 

@@ -13,7 +13,8 @@ from django.core.cache import cache
 from foodapp.interactions.models import Event, EventType
 from foodapp.interactions.services import event_record
 from foodapp.recommendations import cache as suggestion_cache
-from foodapp.recommendations.cache import BREAKER, person_generation, suggestions_cached
+from foodapp.recommendations.cache import BREAKER, suggestions_cached
+from foodapp.settings.environment import redis_cache
 from foodapp.training.served import ServedVersion
 from tests.foodapp.catalog.factories import DishFactory
 from tests.foodapp.people.factories import UserFactory
@@ -49,12 +50,7 @@ def closed_port() -> int:
 @pytest.fixture
 def dead_redis(settings: Any) -> Iterator[None]:
     """The default cache pointed at a real Redis client on a closed port."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
-        }
-    }
+    settings.CACHES = {"default": redis_cache(f"redis://127.0.0.1:{closed_port()}/0")}
     BREAKER.reset()
     yield
     BREAKER.reset()
@@ -118,7 +114,6 @@ def test_with_redis_down_lists_are_computed_and_events_still_stored(
     compute = Counter()
     parts = {"query": "", "ranker": "v1", "version": None}
 
-    assert person_generation(user_id=user.pk) == ""
     assert suggestions_cached(user_id=user.pk, parts=parts, compute=compute) == ([1], False)
     assert suggestions_cached(user_id=user.pk, parts=parts, compute=compute) == ([2], False)
     with django_capture_on_commit_callbacks(execute=True):
