@@ -12,6 +12,7 @@ lists asked for another person (user_id=) are never logged as anyone's impressio
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -25,6 +26,7 @@ from foodapp.api.selectors import person_external_id
 from foodapp.api.serializers import DishSerializer
 from foodapp.catalog.models import Dish
 from foodapp.recommendations.cache import request_parts, suggestions_cached
+from foodapp.recommendations.catalogue import catalogue_current
 from foodapp.recommendations.engine import Ranking
 from foodapp.recommendations.metrics import ranking_served_count
 from foodapp.recommendations.request import Filters
@@ -44,12 +46,45 @@ class ServedList:
     external_id: str | None
 
 
+class _SerializedDishes:
+    """Dishes serialized once per state of the catalogue (its stamp), not once per answer: a
+    cold answer then asks the database nothing about the dishes it names."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.stamp: tuple[int, str] | None = None
+        self.rows: dict[int, dict[str, Any]] = {}
+
+    def get(self, ids: list[int], *, stamp: tuple[int, str]) -> dict[int, dict[str, Any]]:
+        """These dishes serialized, by id (a dish deleted since is left out)."""
+        with self.lock:
+            if stamp != self.stamp:
+                self.stamp, self.rows = stamp, {}
+            rows = self.rows
+        missing = [i for i in ids if i not in rows]
+        if missing:
+            dishes = list(Dish.objects.select_related("cuisine").filter(id__in=missing))
+            # One list serializer: its fields are built once, not once per dish.
+            fresh = {row["id"]: dict(row) for row in DishSerializer(dishes, many=True).data}
+            with self.lock:
+                if self.stamp == stamp:
+                    self.rows.update(fresh)
+            rows = {**rows, **fresh}
+        return {i: dict(rows[i]) for i in ids if i in rows}
+
+    def clear(self) -> None:
+        """Forget every serialized dish (tests)."""
+        with self.lock:
+            self.stamp, self.rows = None, {}
+
+
+SERIALIZED_DISHES = _SerializedDishes()
+
+
 def _dishes(ranking: Ranking) -> dict[int, dict[str, Any]]:
     """The suggested dishes, serialized, by id."""
     ids = [s.dish_id for s in ranking.suggestions]
-    dishes = list(Dish.objects.select_related("cuisine").filter(id__in=ids))
-    # One list serializer: its fields are built once, not once per dish (half the cold time).
-    return {row["id"]: dict(row) for row in DishSerializer(dishes, many=True).data}
+    return SERIALIZED_DISHES.get(ids, stamp=catalogue_current().stamp)
 
 
 def _served(ranking: Ranking, user: AbstractBaseUser | None) -> ServedList:

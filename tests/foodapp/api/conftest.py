@@ -12,6 +12,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from foodapp.api.authentication import TOKENS
+from foodapp.api.suggestions import SERIALIZED_DISHES
 from foodapp.people.models import Profile
 from foodapp.recommendations.cache import BREAKER
 from foodapp.recommendations.catalogue import catalogue_cache_clear
@@ -33,6 +34,7 @@ def fresh_caches() -> Iterator[None]:
     catalogue_cache_clear()
     BREAKER.reset()
     TOKENS.clear()
+    SERIALIZED_DISHES.clear()
     yield
     cache.clear()
     BREAKER.reset()

@@ -11,6 +11,7 @@ from foodapp.catalog.models import Dish
 from foodapp.interactions.models import Event, EventType
 from foodapp.people.models import Profile
 from tests.foodapp.api.conftest import grant, token_client
+from tests.foodapp.people.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -158,3 +159,35 @@ def test_the_second_request_is_served_from_the_cache_until_the_person_orders(
         )
     assert ordered.status_code == 201
     assert not alice_client.get(URL, params).json()["cached"]
+
+
+def test_dishes_are_serialized_once_and_again_after_an_edit(
+    catalogue_in_db: list[int], alice: Profile, bob: Profile
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from foodapp.recommendations.catalogue import catalogue_cache_clear
+
+    def dish_queries(client: APIClient) -> tuple[int, dict[int, str]]:
+        with CaptureQueriesContext(connection) as queries:
+            answer = client.get("/api/v1/recommendations/", {"k": 5, "ranker": "v1"})
+        assert answer.status_code == 200
+        names = {r["dish"]["id"]: r["dish"]["name"] for r in answer.json()["results"]}
+        sql = [q["sql"] for q in queries.captured_queries]
+        # Reading dishes to show them (not the impressions' check that their ids exist).
+        shown = [
+            s for s in sql if s.startswith('SELECT "catalog_dish"."id", "catalog_dish"."name"')
+        ]
+        return len(shown), names
+
+    first, names = dish_queries(token_client(alice.user))
+    again, same = dish_queries(token_client(bob.user))  # a cold list of the same dishes
+    assert first >= 1 and again == 0 and same.keys() == names.keys()
+
+    dish = Dish.objects.get(pk=next(iter(names)))
+    dish.name = "Renamed Dish"
+    dish.save()
+    catalogue_cache_clear()  # as when the stamp is next checked
+    _, renamed = dish_queries(token_client(UserFactory()))
+    assert renamed[dish.pk] == "Renamed Dish"
