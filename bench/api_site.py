@@ -110,7 +110,8 @@ def free_port() -> int:
 def gunicorn_start(
     *, environment: dict[str, str], workers: int, threads: int, access_log: Path | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """Start gunicorn on a free port and wait until it answers; return it and its base URL."""
+    """Start gunicorn (with gunicorn.conf.py, workers and threads as given) on a free port and
+    wait until it answers; return it and its base URL."""
     port = free_port()
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
@@ -121,11 +122,7 @@ def gunicorn_start(
         str(workers),
         "--threads",
         str(threads),
-        "--timeout",
-        "60",
-        "--log-level",
-        "warning",
-    ]
+    ]  # the rest from gunicorn.conf.py
     if access_log is not None:
         command += ["--access-logfile", str(access_log)]
     server = subprocess.Popen(command, cwd=ROOT, env=environment)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import runpy
 import shlex
 from pathlib import Path
 from typing import Any
@@ -63,9 +64,12 @@ def test_the_image_is_built_from_a_dockerfile_whose_copied_paths_exist() -> None
 def check_command(words: list[str]) -> None:
     """Assert that a container command points at a module, app or command in this project."""
     program = words[0]
-    if program == "gunicorn":
-        module = words[1].split(":")[0]
+    if program.endswith("gunicorn"):
+        # The app and the worker sizes come from gunicorn.conf.py, the one home of both.
+        config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+        module = str(config["wsgi_app"]).split(":")[0]
         assert (ROOT / (module.replace(".", "/") + ".py")).exists(), module
+        assert not {"--workers", "-w", "--threads", "--config", "-c"} & set(words)
         assert "gunicorn" in requirement_names()
     elif program == "celery":
         app_module = words[words.index("-A") + 1]
@@ -142,3 +146,10 @@ def test_workers_can_be_scaled_out() -> None:
         assert "container_name" not in SERVICES[name]  # --scale needs generated names
         assert "ports" not in SERVICES[name]
         assert SERVICES[name]["environment"]["REDIS_URL"].startswith("redis://redis:6379")
+
+
+def test_make_run_serves_the_app_with_the_shared_gunicorn_settings() -> None:
+    processes = dict(
+        line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip()
+    )
+    check_command(shlex.split(processes["web"].strip()))

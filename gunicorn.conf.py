@@ -1,0 +1,20 @@
+"""Gunicorn's settings for every way the web app is served: the Procfile (`make run`),
+docker-compose and the benchmarks under bench/. Gunicorn reads this file from the working
+directory; flags on its command line override it.
+
+Sized for a 2-core machine: one worker process per core (ranking and the request's Python code
+hold each process's interpreter lock), and threads in each worker to cover the waits for the
+database, Redis and TensorFlow, which release it. WEB_WORKERS and WEB_THREADS change both for a
+bigger machine; bench/api_load.py measures a setting.
+"""
+
+import os
+
+wsgi_app = "foodapp.wsgi"
+workers = int(os.environ.get("WEB_WORKERS", "2"))
+threads = int(os.environ.get("WEB_THREADS", "4"))
+worker_class = "gthread"
+# Keep-alive connections of API clients stay open between their requests.
+keepalive = 5
+timeout = 60
+loglevel = "warning"
