@@ -262,23 +262,20 @@ def main() -> None:
                 kind = "query" if query else "feed"
                 requests = request_list(tokens, query=query, k=options.k, impressions=impressions)
                 cache_empty()
-                cold = wrk_load(
-                    base=base,
-                    requests=requests,
-                    connections=connections,
-                    seconds=options.cold_seconds,
-                    cycle=False,
-                )
-                results.append(summary(f"{kind} cold", connections, cold))
-                send_each_once(base, requests, connections)  # every person's list cached
-                warm = wrk_load(
-                    base=base,
-                    requests=requests,
-                    connections=connections,
-                    seconds=options.warm_seconds,
-                    cycle=True,
-                )
-                results.append(summary(f"{kind} warm", connections, warm))
+                for state, seconds in (
+                    ("cold", options.cold_seconds),
+                    ("warm", options.warm_seconds),
+                ):
+                    if state == "warm":
+                        send_each_once(base, requests, connections)  # every person's list cached
+                    figures = wrk_load(
+                        base=base,
+                        requests=requests,
+                        connections=connections,
+                        seconds=seconds,
+                        cycle=state == "warm",
+                    )
+                    results.append(summary(f"{kind} {state}", connections, figures))
                 for done in results[-2:]:
                     print(f"done: {done}", file=sys.stderr, flush=True)
     finally:
