@@ -8,9 +8,13 @@ Builds the serving catalogue from the database, loads the ranker's latest (or gi
 prepares requests from simulated people and a mix of queries (the story's, general words, dish
 names, the feed), each with `--candidates` candidates from retrieval (topped up with popular
 dishes). It then times `scoring.model_scores` without explanation, which is what ranking costs:
-`model_inputs` (the raw inputs of every candidate) and `Predictor.logits_arrays` (one call of the
-SavedModel). Prints p50/p95/p99 in milliseconds for that and for its parts, the explained variant
-(`explain_arrays`), the machine and the load average (the machine is shared).
+for a version with the encoded signatures, `request_inputs` (popularity, relevance, the person,
+query and context once) and `Predictor.logits_items` (the shared inputs' encoding and the numeric
+part of the model on the catalogue's dishes, encoded once); for an older version, the raw path.
+The raw path (`model_inputs` + `Predictor.logits_arrays`: the whole SavedModel on raw inputs) is
+timed interleaved with it in the same loop, and so is the explained variant of both. It checks
+that both paths give the same logits and explanations on every request, and prints p50/p95/p99
+in milliseconds, CPU per call, the machine and the load average (the machine is shared).
 Target: model_scores p50 <= 2 ms, p99 <= 5 ms for 200 candidates.
 """
 
@@ -21,7 +25,7 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -175,9 +179,48 @@ def percentiles(calls: Sequence[Callable[[], object]], repeats: int) -> Timing:
         began = time.perf_counter()
         call()
         times[n] = (time.perf_counter() - began) * 1000
-    cpu = (time.process_time() - cpu_began) * 1000 / repeats
+    return timing(times, (time.process_time() - cpu_began) * 1000 / repeats)
+
+
+def interleaved(
+    cases: Mapping[str, Sequence[Callable[[], object]]], repeats: int, block: int = 33
+) -> dict[str, Timing]:
+    """`percentiles` for several cases at once, in alternating blocks of `block` calls in one
+    loop (so that the machine's load falls on each alike, while one case's threads finishing
+    their work do not land in the other's timing); the CPU time of each block is its own."""
+    for calls in cases.values():
+        for call in list(calls[:50]) * 2:
+            call()
+    times = {label: np.empty(repeats) for label in cases}
+    cpu = dict.fromkeys(cases, 0.0)
+    for first in range(0, repeats, block):
+        for label, calls in cases.items():
+            cpu_began = time.process_time()
+            for n in range(first, min(first + block, repeats)):
+                call = calls[n % len(calls)]
+                began = time.perf_counter()
+                call()
+                times[label][n] = (time.perf_counter() - began) * 1000
+            cpu[label] += time.process_time() - cpu_began
+    return {label: timing(found, cpu[label] * 1000 / repeats) for label, found in times.items()}
+
+
+def timing(times: np.ndarray, cpu: float) -> Timing:
+    """The percentiles of these wall times (ms) and the CPU ms per call."""
     p50, p95, p99 = (float(np.percentile(times, q)) for q in (50, 95, 99))
     return Timing(p50, p95, p99, cpu)
+
+
+def largest_difference(one: Sequence[Any], other: Sequence[Any], fields: Sequence[str]) -> float:
+    """The largest absolute difference of these Scores fields over all requests."""
+    worst = 0.0
+    for a, b in zip(one, other, strict=True):
+        for name in fields:
+            worst = max(worst, float(np.abs(getattr(a, name) - getattr(b, name)).max(initial=0)))
+        if a.contributions is not None:
+            for key, values in a.contributions.items():
+                worst = max(worst, float(np.abs(values - b.contributions[key]).max(initial=0)))
+    return worst
 
 
 def figures(label: str, found: Timing, target: bool = False) -> str:
@@ -212,7 +255,13 @@ def main() -> None:
     from foodapp.recommendations.rankers import ranker_info
     from foodapp.recommendations.request import Filters
     from foodapp.recommendations.retrieval import candidates_filter, candidates_retrieve
-    from foodapp.recommendations.scoring import model_inputs, model_scores
+    from foodapp.recommendations.scoring import (
+        Scores,
+        catalogue_items,
+        model_inputs,
+        model_scores,
+        request_inputs,
+    )
     from foodapp.recommendations.selectors import dish_embeddings_aligned
 
     moment = history_end()
@@ -236,31 +285,84 @@ def main() -> None:
         positions = np.concatenate([found.positions, catalogue.popular_order])
         _, first = np.unique(positions, return_index=True)
         prepared.append((request, positions[np.sort(first)][:size]))
-    inputs = [model_inputs(catalogue, positions, request) for request, positions in prepared]
+    encode_began = time.perf_counter()
+    items = catalogue_items(predictor, catalogue)
+    encode_ms = (time.perf_counter() - encode_began) * 1000
+    assert items is not None
+    path = (
+        "the catalogue's encoded dishes"
+        if items.encoded
+        else "raw inputs (the version has no encoded signatures)"
+    )
 
-    def scoring(explain: bool) -> list[Callable[[], Any]]:
+    def raw_scores(positions: np.ndarray, request: RankRequest, explain: bool) -> Scores:
+        """The raw path: every candidate's raw inputs through the raw signatures."""
+        inputs = model_inputs(catalogue, positions, request)
+        if not explain:
+            return Scores(scores=np.zeros(0), logits=predictor.logits_arrays(inputs))
+        parts = predictor.explain_arrays(inputs)
+        return Scores(
+            scores=np.zeros(0),
+            logits=parts["logits"],
+            wide=parts["wide_logit"],
+            deep=parts["deep_logit"],
+            bias=parts["wide_bias"],
+            contributions=parts["contributions"],
+        )
+
+    def scoring(explain: bool, raw: bool = False) -> list[Callable[[], Any]]:
+        if raw:
+            return [
+                partial(raw_scores, positions, request, explain) for request, positions in prepared
+            ]
         return [
             partial(model_scores, predictor, catalogue, positions, request, explain=explain)
             for request, positions in prepared
         ]
 
-    whole = percentiles(scoring(False), options.repeats)
+    plain_difference = largest_difference(
+        [call() for call in scoring(False)],
+        [call() for call in scoring(False, raw=True)],
+        ["logits"],
+    )
+    explained_difference = largest_difference(
+        [call() for call in scoring(True)],
+        [call() for call in scoring(True, raw=True)],
+        ["logits", "wide", "deep", "bias"],
+    )
+    ranking = interleaved({"new": scoring(False), "raw": scoring(False, raw=True)}, options.repeats)
     built = percentiles(
-        [partial(model_inputs, catalogue, positions, request) for request, positions in prepared],
+        [partial(request_inputs, catalogue, positions, request) for request, positions in prepared],
         options.repeats,
     )
-    graph = percentiles([partial(predictor.logits_arrays, i) for i in inputs], options.repeats)
-    explained = percentiles(scoring(True), max(200, options.repeats // 4))
+    inputs = [request_inputs(catalogue, positions, request) for request, positions in prepared]
+    graph = percentiles(
+        [
+            partial(predictor.logits_items, items, positions, found)
+            for (_, positions), found in zip(prepared, inputs, strict=True)
+        ],
+        options.repeats,
+    )
+    explained = interleaved(
+        {"new": scoring(True), "raw": scoring(True, raw=True)}, max(200, options.repeats // 4)
+    )
     info = ranker_info(options.ranker)
     print(
         f"model    {predictor.name} v{predictor.version} ({info.title}), "
         f"{len(catalogue)} dishes, {size} candidates, {len(prepared)} requests cycled, "
         f"{options.repeats} timed calls"
     )
-    print(figures("model_scores (ranking)", whole, target=True))
-    print(figures("  of which model_inputs", built))
-    print(figures("  of which logits_arrays", graph))
-    print(figures("model_scores with explanation", explained))
+    print(f"path     model_scores ranks {path}; encoding the catalogue took {encode_ms:.0f} ms")
+    print(figures("model_scores (ranking)", ranking["new"], target=True))
+    print(figures("  of which request_inputs", built))
+    print(figures("  of which logits_items", graph))
+    print(figures("raw path (interleaved)", ranking["raw"]))
+    print(figures("model_scores with explanation", explained["new"]))
+    print(figures("raw path with explanation", explained["raw"]))
+    print(
+        f"same     largest |difference| to the raw path over the {len(prepared)} requests: "
+        f"logits {plain_difference:.2g}, explanations {explained_difference:.2g}"
+    )
     for line in machine_lines(started_load):
         print(line)
 

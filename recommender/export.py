@@ -8,6 +8,12 @@ Next to `serving_default`, each version has an "explain" signature over the same
 splits the logit into its wide and deep parts and the wide part into one contribution per wide
 input (names in metadata["explain"]["wide_inputs"]). Caller files go to `<version>/assets.extra/`,
 which TensorFlow Serving ignores.
+
+For ranking in process, three more signatures split the same graph (recommender.model's
+`encoder_model` and `scorer_model`, sharing the variables): "encode" turns the non-numeric raw
+inputs into ids, "score_encoded" and "explain_encoded" go from those ids and the raw numerics to
+the logits and to the explanation (metadata["encoded"] lists them and the encodings' shapes).
+Versions exported before have none; `recommender.serving` then ranks through the raw signatures.
 """
 
 from __future__ import annotations
@@ -20,19 +26,35 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import keras
 import tensorflow as tf
 
 from recommender.features import AdaptedSpec, input_dtype
-from recommender.model import EXPLAIN_OUTPUTS, explain_function, wide_input_names
+from recommender.model import (
+    EXPLAIN_OUTPUTS,
+    cross_tensors,
+    crosser_model,
+    encoded_tensors,
+    encoder_model,
+    explain_function,
+    scorer_model,
+    wide_input_names,
+)
 
 FORMAT_VERSION = 1
 METADATA_FILE = "metadata.json"
 SAVED_MODEL_FILE = "saved_model.pb"
 SIGNATURE_NAME = "serving_default"
 EXPLAIN_SIGNATURE = "explain"
+ENCODE_SIGNATURE = "encode"
+SCORE_ENCODED_SIGNATURE = "score_encoded"
+EXPLAIN_ENCODED_SIGNATURE = "explain_encoded"
+ENCODED_KEY = "encoded"
+# The numeric part after the crosses runs as one XLA computation (one per batch size: callers
+# should pad batches to a few sizes, as recommender.serving does).
+JIT_COMPILE_SCORER = True
 EXTRA_FILES_DIR = "assets.extra"
 TEMP_PREFIX = ".tmp-"
 OUTPUT_KEYS: tuple[str, ...] = ("logits", "logistic", "probabilities", "classes")
@@ -155,10 +177,48 @@ def serving_outputs(logits: tf.Tensor) -> dict[str, tf.Tensor]:
     }
 
 
+def encoded_schema(model: keras.Model) -> dict[str, dict[str, Any]]:
+    """Each raw input's encoding as the encoded signatures take it: {"dtype": "int" (ids) or
+    "float" (a raw numeric), "shape": [None] or [None, n]}, in the model's input order."""
+    schema = {}
+    for name, tensor in encoded_tensors(model).items():
+        dtype = tf.as_dtype(tensor.dtype)
+        schema[name] = {
+            "dtype": "float" if dtype.is_floating else "int",
+            "shape": [None, *[int(d) for d in tensor.shape[1:]]],
+        }
+    return schema
+
+
+def _encoded_signature(schema: Mapping[str, Mapping[str, Any]]) -> list[tf.TensorSpec]:
+    """One tensor per raw input's encoding: int64 ids or float32 raw numerics."""
+    return [
+        tf.TensorSpec(
+            shape=entry["shape"],
+            dtype=tf.float32 if entry["dtype"] == "float" else tf.int64,
+            name=name,
+        )
+        for name, entry in schema.items()
+    ]
+
+
 def _write_saved_model(model: keras.Model, adapted: AdaptedSpec, path: Path) -> None:
-    """Save the model with serving_default and explain signatures over the raw inputs."""
+    """Save the model with serving_default and explain signatures over the raw inputs, and the
+    encode, score_encoded and explain_encoded signatures of the split graph."""
     names = [feature.name for feature in adapted.spec.raw_features]
     explain = explain_function(model)
+    encoder = encoder_model(model, skip_unused=True)
+    crosser = crosser_model(model) if cross_tensors(model) else None
+    scorer = scorer_model(model, crossed=True)
+    explain_crossed = explain_function(model, crossed=True)
+    score_numeric = tf.function(
+        lambda inputs: scorer(inputs, training=False), jit_compile=JIT_COMPILE_SCORER
+    )
+    explain_numeric = tf.function(explain_crossed, jit_compile=JIT_COMPILE_SCORER)
+    schema = encoded_schema(model)
+    encoded_names = list(schema)
+    raw_signature = {spec.name: spec for spec in _input_signature(adapted)}
+    encode_names = [name for name in names if schema.get(name, {}).get("dtype") == "int"]
 
     def serve(*tensors: tf.Tensor) -> dict[str, tf.Tensor]:
         inputs = dict(zip(names, tensors, strict=True))
@@ -167,12 +227,37 @@ def _write_saved_model(model: keras.Model, adapted: AdaptedSpec, path: Path) -> 
     def explain_endpoint(*tensors: tf.Tensor) -> dict[str, tf.Tensor]:
         return explain(dict(zip(names, tensors, strict=True)))
 
+    def encode_endpoint(*tensors: tf.Tensor) -> dict[str, tf.Tensor]:
+        outputs = encoder(dict(zip(encode_names, tensors, strict=True)), training=False)
+        return {name: tf.cast(outputs[name], tf.int64) for name in encode_names}
+
+    def crossed(tensors: tuple[tf.Tensor, ...]) -> dict[str, tf.Tensor]:
+        encoded = dict(zip(encoded_names, tensors, strict=True))
+        return {**encoded, **crosser(encoded, training=False)} if crosser else encoded
+
+    def score_encoded_endpoint(*tensors: tf.Tensor) -> dict[str, tf.Tensor]:
+        logits = score_numeric(crossed(tensors))
+        return {"logits": tf.reshape(tf.cast(logits, tf.float32), [-1, 1])}
+
+    def explain_encoded_endpoint(*tensors: tf.Tensor) -> dict[str, tf.Tensor]:
+        return cast(dict[str, tf.Tensor], explain_numeric(crossed(tensors)))
+
     archive = keras.export.ExportArchive()
     archive.track(model)
     archive.add_endpoint(name=SIGNATURE_NAME, fn=serve, input_signature=_input_signature(adapted))
     archive.add_endpoint(
         name=EXPLAIN_SIGNATURE, fn=explain_endpoint, input_signature=_input_signature(adapted)
     )
+    archive.add_endpoint(
+        name=ENCODE_SIGNATURE,
+        fn=encode_endpoint,
+        input_signature=[raw_signature[name] for name in encode_names],
+    )
+    for name, endpoint in (
+        (SCORE_ENCODED_SIGNATURE, score_encoded_endpoint),
+        (EXPLAIN_ENCODED_SIGNATURE, explain_encoded_endpoint),
+    ):
+        archive.add_endpoint(name=name, fn=endpoint, input_signature=_encoded_signature(schema))
     archive.write_out(str(path), verbose=False)
 
 
@@ -224,6 +309,13 @@ def export_version(
         "outputs": list(EXPLAIN_OUTPUTS),
         "wide_inputs": wide_input_names(model),
     }
+    encoded = {
+        "encode": ENCODE_SIGNATURE,
+        "score": SCORE_ENCODED_SIGNATURE,
+        "explain": EXPLAIN_ENCODED_SIGNATURE,
+        "inputs": encoded_schema(model),
+        "jit_compile": JIT_COMPILE_SCORER,
+    }
     folder = model_dir(models_dir, name)
     folder.mkdir(parents=True, exist_ok=True)
     temp = folder / f"{TEMP_PREFIX}{uuid.uuid4().hex}"
@@ -247,6 +339,7 @@ def export_version(
                     "outputs": list(OUTPUT_KEYS),
                 },
                 "explain": explain,
+                ENCODED_KEY: encoded,
                 "extra_files": sorted(extra),
                 "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
             }

@@ -7,10 +7,18 @@ Layers of the wide part are named "wide*", all others belong to the deep part.
 
 `explain_function` splits a logit into its wide and deep parts and the wide part into one
 contribution per wide input; `embedding_table` reads a feature's trained embedding matrix.
+
+The graph splits where each raw input is encoded (`encoded_tensors`): `encoder_model` runs the
+string and id preprocessing (lookups, splits, hashing, tokens) of the non-numeric inputs, and
+`scorer_model` goes from those ids and the raw numerics to the logit over the same layers and
+variables. A ranker encodes the items' inputs once and runs only the scorer per request. The
+scorer splits once more after the hashed crosses (`cross_tensors`, `crosser_model`): what follows
+them is numeric only (gathers, sums, the tower), which XLA can compile.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, cast
@@ -48,6 +56,8 @@ EXPLAIN_OUTPUTS: tuple[str, ...] = (
     "wide_bias",
     "wide_contributions",
 )
+# The layers whose output is a non-numeric raw input's encoding (see `encoded_tensors`).
+ENCODING_LAYER_SUFFIXES: tuple[str, ...] = ("_lookup", "_hash", "_tokens")
 
 
 @dataclass(frozen=True)
@@ -350,19 +360,119 @@ def _as_list(tensors: Any) -> list[Any]:
     return list(tensors) if isinstance(tensors, list | tuple) else [tensors]
 
 
-def explain_function(model: keras.Model) -> Callable[[Mapping[str, Any]], dict[str, tf.Tensor]]:
-    """A function from raw inputs to the logit split into its parts.
+def encoded_tensors(model: keras.Model) -> dict[str, Any]:
+    """Where each raw input enters the numeric part of the graph, by input name.
+
+    A numeric input enters as its raw value (its log, normalisation and buckets are cheap and
+    stay in the scorer); any other input as the ids its lookup, hashing or tokenizer layer
+    (f"{name}_lookup", f"{name}_hash" or f"{name}_tokens") makes of it, [batch] or [batch, n].
+    An input the logit does not use (a deep-only feature of a wide model) has no encoding and
+    is left out.
+
+    Args:
+        model: a model from `build_model`.
+
+    Returns:
+        {input name: KerasTensor of the model's graph}, in the order of the model's inputs.
+    """
+    layers = {layer.name: layer for layer in model.layers}
+    found: dict[str, Any] = {}
+    for tensor in model.inputs:
+        name = tensor.name
+        if tf.as_dtype(tensor.dtype).is_floating:
+            found[name] = tensor
+            continue
+        layer = next(
+            (layers[name + s] for s in ENCODING_LAYER_SUFFIXES if name + s in layers), None
+        )
+        if layer is not None:
+            found[name] = layer.output
+    return found
+
+
+def _split_model(inputs: Mapping[str, Any], outputs: Any, name: str) -> keras.Model:
+    """A functional model over some of `build_model`'s tensors (inputs may be intermediate)."""
+    with warnings.catch_warnings():
+        # Keras wants dict keys to be the tensors' names, which intermediate tensors lack.
+        warnings.filterwarnings("ignore", message="When providing `inputs` as a dict")
+        return keras.Model(dict(inputs), outputs, name=name)
+
+
+def encoded_names(model: keras.Model) -> list[str]:
+    """The model's non-numeric raw inputs, in order: those `encoder_model` encodes."""
+    return [t.name for t in model.inputs if not tf.as_dtype(t.dtype).is_floating]
+
+
+def encoder_model(model: keras.Model, *, skip_unused: bool = False) -> keras.Model:
+    """The non-numeric raw inputs -> their encodings (see `encoded_tensors`), same layers.
+
+    Raises:
+        ValueError: a non-numeric input has no encoding layer (the logit does not use it, or
+            the model is not a `build_model` graph), unless `skip_unused` leaves it out.
+    """
+    encoded = encoded_tensors(model)
+    names = encoded_names(model)
+    missing = [name for name in names if name not in encoded]
+    if missing and not skip_unused:
+        raise ValueError(f"inputs {missing}: no {'/'.join(ENCODING_LAYER_SUFFIXES)} layer")
+    raw = {tensor.name: tensor for tensor in model.inputs}
+    return _split_model(
+        {name: raw[name] for name in names if name in encoded},
+        {name: encoded[name] for name in names if name in encoded},
+        f"{model.name}_encoder",
+    )
+
+
+def cross_tensors(model: keras.Model) -> dict[str, Any]:
+    """Each hashed cross's ids ([batch]), by cross name: the last of its chained crossings."""
+    last: dict[str, tuple[int, Any]] = {}
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.HashedCrossing):
+            name, _, position = layer.name.rpartition("_cross")
+            if name not in last or int(position) > last[name][0]:
+                last[name] = (int(position), layer.output)
+    return {name: tensor for name, (_, tensor) in last.items()}
+
+
+def crosser_model(model: keras.Model) -> keras.Model:
+    """The encodings and raw numerics -> each cross's ids (see `cross_tensors`), same layers."""
+    return _split_model(encoded_tensors(model), cross_tensors(model), f"{model.name}_crosser")
+
+
+def _start_tensors(model: keras.Model, *, encoded: bool, crossed: bool) -> dict[str, Any]:
+    """Where a split graph starts: the raw inputs, the encodings, or those and the crosses."""
+    if not encoded and not crossed:
+        return dict(model.input)
+    start = encoded_tensors(model)
+    return {**start, **cross_tensors(model)} if crossed else start
+
+
+def scorer_model(model: keras.Model, *, crossed: bool = False) -> keras.Model:
+    """The encodings and raw numerics (see `encoded_tensors`) -> the logit, same layers; with
+    `crossed`, the crosses' ids too (see `cross_tensors`): then numeric ops only."""
+    start = _start_tensors(model, encoded=True, crossed=crossed)
+    return _split_model(start, model.output, f"{model.name}_scorer")
+
+
+def explain_function(
+    model: keras.Model, *, encoded: bool = False, crossed: bool = False
+) -> Callable[[Mapping[str, Any]], dict[str, tf.Tensor]]:
+    """A function from raw inputs (or their encodings) to the logit split into its parts.
 
     The intermediate tensors come from one functional model over the same layers, so the graph
     runs once and the parts are exactly those the logit is built from.
 
     Args:
         model: a model from `build_model` (or one loaded from its Keras config).
+        encoded: take the inputs as `encoded_tensors` gives them (ids for the non-numeric
+            inputs, raw values for the numerics) instead of raw.
+        crossed: take the encodings and each cross's ids (`cross_tensors`).
 
     Returns:
         A function (not traced; wrap it in tf.function for speed) from a dict of raw [batch]
-        tensors to {"logits": [batch, 1], "wide_logit": [batch], "deep_logit": [batch],
-        "wide_bias": [batch], "wide_contributions": [batch, len(wide_input_names(model))]}, where
+        tensors (or their encodings) to {"logits": [batch, 1], "wide_logit": [batch],
+        "deep_logit": [batch], "wide_bias": [batch],
+        "wide_contributions": [batch, len(wide_input_names(model))]}, where
         wide_logit = wide_bias + sum(wide_contributions), logits = wide_logit + deep_logit and a
         missing part is 0. A bag's contribution is the sum over its ids.
     """
@@ -374,24 +484,38 @@ def explain_function(model: keras.Model) -> Callable[[Mapping[str, Any]], dict[s
         None,
     )
     deep_layer = layers.get(DEEP_LOGIT_LAYER)
+    start = _start_tensors(model, encoded=encoded, crossed=crossed)
+    # A part that is itself an input (an encoding the wide part takes as it is) is read from
+    # the inputs: a functional model cannot output its own input.
+    split = encoded or crossed
+    start_names = {id(tensor): name for name, tensor in start.items()} if split else {}
     outputs: list[Any] = []
+    known: list[Any] = []
+    slots: list[tuple[bool, Any]] = []  # (from the inputs?, input name or output index)
 
     def position(tensor: Any) -> int:
-        for index, known in enumerate(outputs):
-            if known is tensor:
+        for index, seen in enumerate(known):
+            if seen is tensor:
                 return index
-        outputs.append(tensor)
-        return len(outputs) - 1
+        known.append(tensor)
+        name = start_names.get(id(tensor))
+        if name is not None:
+            slots.append((True, name))
+        else:
+            outputs.append(tensor)
+            slots.append((False, len(outputs) - 1))
+        return len(known) - 1
 
     logits_at = position(model.output)
     wide_at = position(wide_layer.output) if wide_layer is not None else None
     deep_at = position(deep_layer.output) if deep_layer is not None else None
     sparse_at = [position(t) for t in _as_list(sparse.input)] if sparse is not None else []
     dense_at = position(dense.input) if dense is not None else None
-    parts = keras.Model(model.input, outputs, name=f"{model.name}_explain")
+    parts = _split_model(start, outputs, f"{model.name}_explain")
 
     def explain(inputs: Mapping[str, Any]) -> dict[str, tf.Tensor]:
-        values = _as_list(parts(dict(inputs), training=False))
+        computed = _as_list(parts(dict(inputs), training=False))
+        values = [inputs[key] if given else computed[key] for given, key in slots]
         logits = tf.reshape(tf.cast(values[logits_at], tf.float32), [-1, 1])
         zeros = tf.zeros_like(logits[:, 0])
         bias = zeros

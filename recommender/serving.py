@@ -5,6 +5,12 @@ so no retracing) with numpy arrays built from the instances; explanations call i
 signature the same way. `logits_arrays` and `explain_arrays` take already-typed numpy columns
 without per-value checks, for in-process ranking; a column of one value there stands for every
 row (a ranked person's or query's features), and its string is converted to a tensor once.
+
+Ranking the same items again and again (a catalogue's dishes), `encode_items` runs the items'
+string and id preprocessing once (the "encode" signature), and `logits_items` / `explain_items`
+then run per request only the shared inputs' encoding (one row) and the numeric part of the graph
+("score_encoded" / "explain_encoded") on the gathered ids. Versions exported without these
+signatures rank the same way through the raw signatures (`EncodedItems.encoded` is False).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -19,6 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from recommender.export import (
+    ENCODED_KEY,
     EXPLAIN_SIGNATURE,
     EXTRA_FILES_DIR,
     OUTPUT_KEYS,
@@ -31,6 +39,7 @@ from recommender.export import (
 )
 
 __all__ = [
+    "EncodedItems",
     "ExplainUnavailableError",
     "ExportFormatError",
     "InputError",
@@ -178,6 +187,34 @@ def _packed_function(
     return traced.get_concrete_function()
 
 
+def _padded_size(rows: int) -> int:
+    """The batch size a compiled scorer runs `rows` rows at: a power of two up to 256, then a
+    multiple of 256 (a few sizes, so a few compilations)."""
+    if rows <= 256:
+        return 1 << max(rows - 1, 0).bit_length()
+    return -(-rows // 256) * 256
+
+
+@dataclass(frozen=True)
+class EncodedItems:
+    """Items' raw inputs with their preprocessing done once, for `Predictor.logits_items`.
+
+    Attributes:
+        owner: the Predictor that encoded them (another one refuses them).
+        count: how many items (rows of every column).
+        raw: the raw columns as given (what the raw path gathers).
+        encoded: True when the ids come from the version's "encode" signature; False for a
+            version exported without it, which then ranks through the raw signatures.
+        ids: the non-numeric columns' encodings, [count] or [count, n] int64 tensors.
+    """
+
+    owner: Predictor
+    count: int
+    raw: Mapping[str, np.ndarray]
+    encoded: bool
+    ids: Mapping[str, tf.Tensor]
+
+
 def _row_place(name: str) -> Callable[[int], str]:
     """Names value i of field `name` in row-format input."""
     return lambda index: f"instances[{index}].{name}"
@@ -229,6 +266,33 @@ class Predictor:
             self.wide_inputs: list[str] = []
         else:
             self.wide_inputs = [str(name) for name in explain.get("wide_inputs", [])]
+        self._encoded_schema, self._encoded_signatures = self._encoded_path(metadata)
+        self._compiled = bool(self._encoded_schema and metadata[ENCODED_KEY].get("jit_compile"))
+        self._encoded_floats = [
+            name
+            for name, entry in (self._encoded_schema or {}).items()
+            if entry["dtype"] == "float"
+        ]
+        # (item input names, explain?) -> the per-request function over encoded items.
+        self._items_functions: dict[tuple[tuple[str, ...], bool], Callable[..., Any]] = {}
+
+    def _encoded_path(
+        self, metadata: Mapping[str, Any]
+    ) -> tuple[dict[str, dict[str, Any]] | None, dict[str, Any]]:
+        """The encodings' schema and the encode/score/explain signatures, or (None, {}) for a
+        version exported without them."""
+        entry = metadata.get(ENCODED_KEY)
+        if not isinstance(entry, dict) or not isinstance(entry.get("inputs"), dict):
+            return None, {}
+        signatures = {
+            key: self._loaded.signatures.get(entry.get(key, ""))
+            for key in ("encode", "score", "explain")
+        }
+        if any(signature is None for signature in signatures.values()):
+            return None, {}
+        if not set(entry["inputs"]) <= set(self._schema):
+            raise ExportFormatError(f"{self.path}: encoded inputs differ from metadata; retrain")
+        return dict(entry["inputs"]), signatures
 
     def __repr__(self) -> str:
         return f"Predictor(name={self.name!r}, version={self.version})"
@@ -461,6 +525,233 @@ class Predictor:
                 for index, name in enumerate(self.wide_inputs)
             },
         }
+
+    @property
+    def encodes_items(self) -> bool:
+        """True when the version has the encoded signatures (`encode_items` then saves work)."""
+        return self._encoded_schema is not None
+
+    def encode_items(self, columns: Mapping[str, np.ndarray]) -> EncodedItems:
+        """Run the preprocessing of the items' inputs once, for `logits_items`/`explain_items`.
+
+        Args:
+            columns: one typed 1-D array per raw input that belongs to the items (as for
+                `logits_arrays`: object arrays of str, float32 or int64), all as long as there
+                are items; keys that are no input of the model are ignored.
+
+        Returns:
+            The encoded items (for a version without the encoded signatures, the raw columns,
+            which `logits_items` then gathers for the raw path).
+
+        Raises:
+            InputError: columns of different lengths.
+        """
+        raw = {name: np.asarray(values) for name, values in columns.items() if name in self._schema}
+        lengths = {name: len(values) for name, values in raw.items()}
+        count = max(lengths.values(), default=0)
+        for name, length in lengths.items():
+            if length != count:
+                raise InputError(f"columns.{name}: expected {count} values, got {length}")
+        if self._encoded_schema is None:
+            return EncodedItems(owner=self, count=count, raw=raw, encoded=False, ids={})
+        schema = self._encoded_schema
+        names = [name for name in raw if schema.get(name, {}).get("dtype") == "int"]
+        return EncodedItems(
+            owner=self, count=count, raw=raw, encoded=True, ids=self._encode(raw, names, count)
+        )
+
+    def _encode(
+        self, raw: Mapping[str, np.ndarray], names: Sequence[str], count: int
+    ) -> dict[str, tf.Tensor]:
+        """The "encode" signature's ids of columns `names`, in batches (other inputs blank)."""
+        assert self._encoded_schema is not None
+        encode = self._encoded_signatures["encode"]
+        inputs = [name for name, entry in self._encoded_schema.items() if entry["dtype"] == "int"]
+        parts: dict[str, list[tf.Tensor]] = {name: [] for name in names}
+        for start in range(0, count, BATCH_SIZE):
+            size = min(BATCH_SIZE, count - start)
+            feed = {}
+            for name in inputs:
+                string = self._schema[name]["dtype"] == "string"
+                values = (
+                    raw[name][start : start + size]
+                    if name in raw
+                    else np.full(size, "" if string else 0, dtype=object if string else np.int64)
+                )
+                feed[name] = tf.constant(values, dtype=tf.string if string else tf.int64)
+            outputs = encode(**feed)
+            for name in names:
+                parts[name].append(outputs[name])
+        return {
+            name: tf.concat(chunks, axis=0)
+            if chunks
+            else tf.zeros([0, *self._encoded_schema[name]["shape"][1:]], tf.int64)
+            for name, chunks in parts.items()
+        }
+
+    def logits_items(
+        self, items: EncodedItems, positions: np.ndarray, arrays: Mapping[str, np.ndarray]
+    ) -> np.ndarray:
+        """Logits of the items at `positions`, with the other inputs from `arrays`.
+
+        The same logits as `logits_arrays` on the items' raw columns gathered at `positions`
+        plus `arrays`, with only the numeric part of the graph run per row.
+
+        Args:
+            items: from this predictor's `encode_items`.
+            positions: the rows of the items to score, int [rows].
+            arrays: every raw input the items do not hold, typed as for `logits_arrays`: one
+                value (standing for every row) or one per row; a non-numeric input with one
+                value per row takes the raw path.
+
+        Returns:
+            The logits, float32 [rows].
+
+        Raises:
+            InputError: items of another predictor, a position out of range, a missing field or
+                columns of the wrong length.
+        """
+        outputs = self._run_items(items, positions, arrays, explain=False)
+        return outputs["logits"].reshape(-1)
+
+    def explain_items(
+        self, items: EncodedItems, positions: np.ndarray, arrays: Mapping[str, np.ndarray]
+    ) -> dict[str, Any]:
+        """The logit's parts of the items at `positions` (see `logits_items` for the input).
+
+        Returns:
+            The structure `explain_arrays` returns, with the same values.
+
+        Raises:
+            InputError: as `logits_items`.
+            ExplainUnavailableError: the version has no explain signature.
+        """
+        self._explainer()
+        outputs = self._run_items(items, positions, arrays, explain=True)
+        return self._explanation(outputs, lambda values: values)
+
+    def _run_items(
+        self,
+        items: EncodedItems,
+        positions: np.ndarray,
+        arrays: Mapping[str, np.ndarray],
+        *,
+        explain: bool,
+    ) -> dict[str, np.ndarray]:
+        """Check the input, then run the encoded path (or the raw one when it cannot)."""
+        if items.owner is not self:
+            raise InputError(f"items: encoded by {items.owner!r}, not by {self!r}")
+        positions = np.asarray(positions, dtype=np.int64).reshape(-1)
+        rows = len(positions)
+        if rows and (positions.min() < 0 or positions.max() >= items.count):
+            raise InputError(f"positions: expected values in [0, {items.count})")
+        others = [name for name in self._schema if name not in items.raw]
+        for name in others:
+            if name not in arrays:
+                raise InputError(f"arrays: missing field {name!r}")
+            if rows and len(arrays[name]) not in (1, rows):
+                raise InputError(f"arrays.{name}: expected {rows} values, got {len(arrays[name])}")
+        keys = EXPLAIN_KEYS if explain else ("logits",)
+        if not rows:
+            outputs = {key: np.zeros(0, dtype=np.float32) for key in keys}
+            if explain:
+                outputs["wide_contributions"] = np.zeros((0, len(self.wide_inputs)), np.float32)
+            return outputs
+        encoded = self._encoded_schema or {}
+        shared = [name for name in others if encoded.get(name, {}).get("dtype") == "int"]
+        if not items.encoded or any(len(arrays[name]) != 1 for name in shared):
+            inputs = {name: values[positions] for name, values in items.raw.items()}
+            inputs.update({name: arrays[name] for name in others})
+            return self._run(inputs, rows, explain, keys)
+        names = tuple(name for name in self._schema if name in items.ids)
+        function = self._items_function(names, explain)
+        table = tuple(items.ids[name] for name in names)
+        strings = [arrays[name][0] for name in shared if self._schema[name]["dtype"] == "string"]
+        ints = [arrays[name][0] for name in shared if self._schema[name]["dtype"] == "int"]
+        shared_strings = tf.constant(np.asarray(strings, dtype=object), dtype=tf.string)
+        shared_ints = tf.constant(np.asarray(ints, dtype=np.int64).reshape(-1))
+        parts: dict[str, list[np.ndarray]] = {key: [] for key in keys}
+        for start in range(0, rows, BATCH_SIZE):
+            chunk = positions[start : start + BATCH_SIZE]
+            count = len(chunk)
+            if self._compiled:
+                # A compiled scorer compiles once per batch size: pad to one of a few (the
+                # padding rows score item 0 and are dropped).
+                chunk = np.concatenate([chunk, np.zeros(_padded_size(count) - count, np.int64)])
+            floats = np.zeros((len(chunk), len(self._encoded_floats)), dtype=np.float32)
+            for column, name in enumerate(self._encoded_floats):
+                if name in items.raw:
+                    floats[:count, column] = items.raw[name][chunk[:count]]
+                else:
+                    values = arrays[name]
+                    floats[:count, column] = (
+                        values if len(values) == 1 else values[start : start + count]
+                    )
+            outputs = function(
+                table, tf.constant(chunk), shared_strings, shared_ints, tf.constant(floats)
+            )
+            for key in keys:
+                parts[key].append(outputs[key].numpy()[:count])
+        return {key: np.concatenate(chunks) for key, chunks in parts.items()}
+
+    def _items_function(self, names: tuple[str, ...], explain: bool) -> Callable[..., Any]:
+        """The traced per-request function for items holding the encodings of `names`: encode
+        the shared inputs once (one row), gather the items' ids, score (or explain)."""
+        function = self._items_functions.get((names, explain))
+        if function is None:
+            function = self._items_functions[(names, explain)] = self._trace_items(names, explain)
+        return function
+
+    def _trace_items(self, names: tuple[str, ...], explain: bool) -> Callable[..., Any]:
+        """See `_items_function`."""
+        schema = self._encoded_schema
+        assert schema is not None
+        encode = self._encoded_signatures["encode"]
+        score = self._encoded_signatures["explain" if explain else "score"]
+        encode_inputs = [name for name, entry in schema.items() if entry["dtype"] == "int"]
+        strings = [name for name in self._strings if name in schema and name not in names]
+        ints = [name for name in self._ints if name in schema and name not in names]
+        floats = list(self._encoded_floats)
+
+        def call(
+            table: Sequence[tf.Tensor],
+            positions: tf.Tensor,
+            shared_strings: tf.Tensor,
+            shared_ints: tf.Tensor,
+            numbers: tf.Tensor,
+        ) -> dict[str, tf.Tensor]:
+            rows = tf.shape(positions)[0]
+            encoded: dict[str, tf.Tensor] = {}
+            if strings or ints:
+                one: dict[str, tf.Tensor] = {}
+                for name in encode_inputs:
+                    if name in strings:
+                        index = strings.index(name)
+                        one[name] = shared_strings[index : index + 1]
+                    elif name in ints:
+                        index = ints.index(name)
+                        one[name] = shared_ints[index : index + 1]
+                    elif self._schema[name]["dtype"] == "string":
+                        one[name] = tf.constant([""])
+                    else:
+                        one[name] = tf.zeros([1], tf.int64)
+                found = encode(**one)
+                for name in (*strings, *ints):
+                    encoded[name] = tf.repeat(found[name], rows, axis=0)
+            for name, ids in zip(names, table, strict=True):
+                encoded[name] = tf.gather(ids, positions)
+            for column, name in enumerate(floats):
+                encoded[name] = numbers[:, column]
+            return cast(dict[str, tf.Tensor], score(**encoded))
+
+        signature = [
+            tuple(tf.TensorSpec([None, *schema[name]["shape"][1:]], tf.int64) for name in names),
+            tf.TensorSpec([None], tf.int64),
+            tf.TensorSpec([len(strings)], tf.string),
+            tf.TensorSpec([len(ints)], tf.int64),
+            tf.TensorSpec([None, len(floats)], tf.float32),
+        ]
+        return tf.function(call, input_signature=signature).get_concrete_function()
 
     def extra_file(self, name: str) -> bytes:
         """The content of `<version>/assets.extra/<name>`, as written by `export_version`.

@@ -4,22 +4,28 @@ The model inputs are built column-wise: each dish column is a gather from the ca
 precomputed arrays, the person, query and context are the same for every row, and the query-dish
 relevance comes from the catalogue's per-word text index (retrieval.TextIndex), not from Python
 per candidate. Position is 0: rank as if each dish were first.
+
+A local predictor encodes the catalogue's dish columns once (`catalogue_items`: lookups, splits
+and hashing of every dish, kept per catalogue and model version), so that a request runs only the
+person's, query's and context's encoding and the numeric part of the model.
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from foodapp.recommendations.catalogue import Catalogue
 from foodapp.recommendations.request import RankRequest
 from foodapp.recommendations.retrieval import query_relevance
-from recommender.datasets.food import LIST_JOIN, MODEL_INPUTS, SERVING_POSITION
+from recommender.datasets.food import LIST_JOIN, MODEL_INPUTS, SERVING_POSITION, DishPool
 
 if TYPE_CHECKING:
-    from recommender.serving import Predictor
+    from recommender.serving import EncodedItems, Predictor
 
 # v1: the logging policy's weights (foodapp.simulation.logging_policy), without noise.
 V1_TEXT_WEIGHT = 4.0
@@ -53,12 +59,21 @@ def model_inputs(
     """The raw model inputs of the candidates, one column per model input: dish and relevance
     columns hold a value per candidate; person, query and context columns, the same for every
     candidate, hold it once (Predictor.logits_arrays repeats a one-value column)."""
-    count = len(positions)
-    person = request.person
     inputs: dict[str, np.ndarray] = {
         name: values[positions] for name, values in catalogue.pool.columns.items()
     }
-    inputs["dish_popularity"] = catalogue.popularity[positions]
+    inputs.update(request_inputs(catalogue, positions, request))
+    return {name: inputs[name] for name in MODEL_INPUTS}
+
+
+def request_inputs(
+    catalogue: Catalogue, positions: np.ndarray, request: RankRequest
+) -> dict[str, np.ndarray]:
+    """The model inputs other than the catalogue's dish columns: the candidates' popularity
+    and relevance, and the person, query and context once."""
+    count = len(positions)
+    person = request.person
+    inputs: dict[str, np.ndarray] = {"dish_popularity": catalogue.popularity[positions]}
     match, overlap = query_relevance(catalogue, positions, request.query_stems)
     inputs["text_match"], inputs["name_overlap"] = match, overlap
     recent = LIST_JOIN.join(str(d) for d in person.recent)
@@ -79,7 +94,28 @@ def model_inputs(
         ("weekday", request.weekday),
     ):
         inputs[name] = np.full(min(count, 1), number, dtype=np.int64)
-    return {name: inputs[name] for name in MODEL_INPUTS}
+    return inputs
+
+
+# Per predictor: the dish pool it encoded and the encoded dishes (dropped with the predictor).
+_ENCODED: weakref.WeakKeyDictionary[Any, tuple[DishPool, EncodedItems]] = (
+    weakref.WeakKeyDictionary()
+)
+_ENCODED_LOCK = threading.Lock()
+
+
+def catalogue_items(predictor: Predictor, catalogue: Catalogue) -> EncodedItems | None:
+    """The catalogue's dish columns encoded by this predictor, once per catalogue and model
+    version; None for a predictor that cannot (the remote backend)."""
+    if not hasattr(predictor, "encode_items"):
+        return None
+    with _ENCODED_LOCK:
+        cached = _ENCODED.get(predictor)
+        if cached is not None and cached[0] is catalogue.pool:
+            return cached[1]
+        items = predictor.encode_items(catalogue.pool.columns)
+        _ENCODED[predictor] = (catalogue.pool, items)
+        return items
 
 
 def v1_score(match: np.ndarray, popularity: np.ndarray, top_popularity: float) -> np.ndarray:
@@ -106,12 +142,29 @@ def model_scores(
     *,
     explain: bool,
 ) -> Scores:
-    """A learned ranker: the probability of an order, with the logit's parts when explaining."""
-    inputs = model_inputs(catalogue, positions, request)
+    """A learned ranker: the probability of an order, with the logit's parts when explaining.
+
+    A local predictor scores the catalogue's encoded dishes (`catalogue_items`), a remote one
+    the candidates' raw inputs; both give the same logits.
+    """
+    items = catalogue_items(predictor, catalogue)
+    if items is None:
+        inputs = model_inputs(catalogue, positions, request)
+    else:
+        inputs = request_inputs(catalogue, positions, request)
     if not explain:
-        logits = np.asarray(predictor.logits_arrays(inputs), dtype=np.float64).reshape(-1)
+        found = (
+            predictor.logits_arrays(inputs)
+            if items is None
+            else predictor.logits_items(items, positions, inputs)
+        )
+        logits = np.asarray(found, dtype=np.float64).reshape(-1)
         return Scores(scores=_sigmoid(logits), logits=logits, text_match=inputs["text_match"])
-    parts = predictor.explain_arrays(inputs)
+    parts = (
+        predictor.explain_arrays(inputs)
+        if items is None
+        else predictor.explain_items(items, positions, inputs)
+    )
     logits = np.asarray(parts["logits"], dtype=np.float64).reshape(-1)
     return Scores(
         scores=_sigmoid(logits),

@@ -88,6 +88,45 @@ def test_explain_signature_takes_the_same_inputs_and_splits_the_logit(exported_t
     }
 
 
+def test_encoded_signatures_split_the_graph_at_the_encodings(exported_tiny):
+    loaded = tf.saved_model.load(str(exported_tiny.path))
+    encoded = exported_tiny.metadata["encoded"]
+    assert (encoded["encode"], encoded["score"], encoded["explain"]) == (
+        "encode",
+        "score_encoded",
+        "explain_encoded",
+    )
+    assert encoded["inputs"] == {
+        "city": {"dtype": "int", "shape": [None]},
+        "color": {"dtype": "int", "shape": [None]},
+        "dish_id": {"dtype": "int", "shape": [None]},
+        "query": {"dtype": "int", "shape": [None, 4]},
+        "tags": {"dtype": "int", "shape": [None, 4]},
+        "x": {"dtype": "float", "shape": [None]},
+        "z": {"dtype": "float", "shape": [None]},
+    }
+    _, encode_inputs = loaded.signatures["encode"].structured_input_signature
+    assert sorted(encode_inputs) == ["city", "color", "dish_id", "query", "tags"]
+    raw = {
+        "color": tf.constant(["red", " blue", "purple"]),
+        "city": tf.constant(["city1", "city2", "city3"]),
+        "tags": tf.constant(["spicy|vegan", "", "sweet"]),
+        "query": tf.constant(["fried chicken", "iced latte", ""]),
+        "dish_id": tf.constant([101, 104, 999], dtype=tf.int64),
+    }
+    ids = loaded.signatures["encode"](**raw)
+    assert ids["tags"].shape == (3, 4) and ids["tags"].dtype == tf.int64
+    numerics = {"x": tf.constant([0.5, -1.0, 2.0]), "z": tf.constant([0.0, 1.0, -2.0])}
+    scored = loaded.signatures["score_encoded"](**ids, **numerics)["logits"]
+    served = loaded.signatures["serving_default"](**raw, **numerics)["logits"]
+    assert scored.shape == (3, 1)
+    assert float(tf.reduce_max(tf.abs(scored - served))) < 1e-5
+    explained = loaded.signatures["explain_encoded"](**ids, **numerics)
+    expected = loaded.signatures["explain"](**raw, **numerics)
+    for key, tensor in expected.items():
+        assert float(tf.reduce_max(tf.abs(explained[key] - tensor))) < 1e-5, key
+
+
 def test_metadata_names_the_wide_contributions_in_order(exported_tiny):
     explain = exported_tiny.metadata["explain"]
     assert explain["signature"] == "explain"

@@ -15,7 +15,10 @@ from recommender.model import (
     ModelConfig,
     embedding_table,
     embedding_tokens,
+    encoded_tensors,
+    encoder_model,
     explain_function,
+    scorer_model,
     split_variables,
     wide_input_names,
 )
@@ -161,6 +164,33 @@ def test_explanation_adds_up_to_the_logit(model_type, trained_models, tiny_test)
         assert not parts["deep_logit"].any()
     if model_type == "wide_deep":
         assert np.abs(parts["wide_logit"]).max() > 0.1 and np.abs(parts["deep_logit"]).max() > 0.1
+
+
+@pytest.mark.parametrize("model_type", ["wide", "deep", "wide_deep"])
+def test_encoder_then_scorer_gives_the_models_logits_and_explanation(
+    model_type, trained_models, tiny_test
+):
+    model = trained_models[model_type].model
+    tensors = to_examples(tiny_test).tensors()
+    encoded = encoder_model(model)({k: v for k, v in tensors.items() if k not in ("x", "z")})
+    assert sorted(encoded) == ["city", "color", "dish_id", "query", "tags"]
+    assert encoded["tags"].shape == (len(tiny_test["x"]), 4)
+    assert encoded["color"].dtype == tf.int64 and encoded["color"].shape == (len(tiny_test["x"]),)
+    inputs = {**encoded, "x": tensors["x"], "z": tensors["z"]}
+    assert set(encoded_tensors(model)) == set(inputs)
+    np.testing.assert_allclose(
+        np.asarray(scorer_model(model)(inputs, training=False)),
+        np.asarray(model(tensors, training=False)),
+        atol=1e-6,
+    )
+    raw_parts = explain_function(model)(tensors)
+    encoded_parts = explain_function(model, encoded=True)(inputs)
+    for key in EXPLAIN_OUTPUTS:
+        np.testing.assert_allclose(
+            np.asarray(encoded_parts[key]), np.asarray(raw_parts[key]), atol=1e-6
+        )
+    # The scorer shares the model's variables: it has no variable of its own.
+    assert {id(v) for v in scorer_model(model).weights} <= {id(v) for v in model.weights}
 
 
 def test_embedding_table_rows_follow_the_vocabulary_after_the_oov_rows(trained_models):

@@ -305,3 +305,113 @@ def test_version_without_explain_signature_predicts_and_refuses_to_explain(
         old.explain_columns(columns)
     with pytest.raises(ExplainUnavailableError):
         old.explain_arrays(_arrays(tiny_test, 10))
+
+
+ITEM_FIELDS = ("z", "color", "city", "tags", "dish_id")
+
+
+def _items_and_request(raw, rows, seed=0):
+    """Items from the first `rows` columns; a request: 60 positions (repeats too), one query
+    for every row and a per-row x."""
+    items = {name: values for name, values in _arrays(raw, rows).items() if name in ITEM_FIELDS}
+    positions = np.random.default_rng(seed).integers(0, rows, 60)
+    arrays = {
+        "query": np.asarray([raw["query"][seed]], dtype=object),
+        "x": np.asarray(raw["x"][:60], dtype=np.float32),
+    }
+    gathered = {name: values[positions] for name, values in items.items()}
+    gathered.update(query=np.repeat(arrays["query"], 60), x=arrays["x"])
+    return items, positions, arrays, gathered
+
+
+def test_encoded_items_rank_and_explain_as_the_raw_signatures(predictor, tiny_test):
+    assert predictor.encodes_items
+    items, positions, arrays, gathered = _items_and_request(tiny_test, 300)
+    encoded = predictor.encode_items({**items, "label": np.zeros(300)})
+    assert encoded.encoded and encoded.count == 300
+    assert sorted(encoded.ids) == ["city", "color", "dish_id", "tags"]
+    assert encoded.ids["tags"].shape == (300, 4)
+    for seed in range(3):
+        _, positions, arrays, gathered = _items_and_request(tiny_test, 300, seed)
+        logits = predictor.logits_items(encoded, positions, arrays)
+        assert logits.dtype == np.float32 and logits.shape == (60,)
+        np.testing.assert_allclose(logits, predictor.logits_arrays(gathered), atol=1e-5)
+        parts = predictor.explain_items(encoded, positions, arrays)
+        expected = predictor.explain_arrays(gathered)
+        for key in ("logits", "wide_logit", "deep_logit", "wide_bias"):
+            np.testing.assert_allclose(parts[key], expected[key], atol=1e-5)
+        assert list(parts["contributions"]) == predictor.wide_inputs
+        for name, values in expected["contributions"].items():
+            np.testing.assert_allclose(parts["contributions"][name], values, atol=1e-5)
+        np.testing.assert_allclose(
+            parts["wide_logit"] + parts["deep_logit"], parts["logits"], atol=1e-5
+        )
+
+
+def test_encoded_items_take_the_raw_path_for_a_per_row_string(predictor, tiny_test):
+    items, positions, arrays, gathered = _items_and_request(tiny_test, 100)
+    per_row = {**arrays, "query": np.asarray(tiny_test["query"][:60], dtype=object)}
+    logits = predictor.logits_items(predictor.encode_items(items), positions, per_row)
+    np.testing.assert_array_equal(
+        logits, predictor.logits_arrays({**gathered, "query": per_row["query"]})
+    )
+
+
+def test_encoded_items_check_their_owner_positions_and_fields(predictor, exported_tiny, tiny_test):
+    items, positions, arrays, _ = _items_and_request(tiny_test, 100)
+    encoded = predictor.encode_items(items)
+    other = load_predictor(exported_tiny.path.parents[1], "tiny")
+    with pytest.raises(InputError, match="items: encoded by"):
+        other.logits_items(encoded, positions, arrays)
+    with pytest.raises(InputError, match=r"positions: expected values in \[0, 100\)"):
+        predictor.logits_items(encoded, np.array([0, 100]), arrays)
+    with pytest.raises(InputError, match="missing field 'query'"):
+        predictor.logits_items(encoded, positions, {"x": arrays["x"]})
+    with pytest.raises(InputError, match=r"arrays\.x: expected 60 values, got 5"):
+        predictor.logits_items(encoded, positions, {**arrays, "x": arrays["x"][:5]})
+    with pytest.raises(InputError, match=r"columns\.z: expected 100 values, got 99"):
+        predictor.encode_items({**items, "z": items["z"][:99]})
+    assert predictor.logits_items(encoded, positions[:0], arrays).shape == (0,)
+    assert predictor.explain_items(encoded, positions[:0], arrays)["logits"].shape == (0,)
+
+
+def test_version_without_encoded_signatures_ranks_items_through_the_raw_path(
+    trained_models, tiny_test, tmp_path, monkeypatch
+):
+    trained = trained_models["wide"]
+    monkeypatch.setattr(export, "_write_saved_model", _write_without_explain)
+    result = export.export_version(
+        trained.model, trained.adapted, models_dir=tmp_path, name="old", metadata={}
+    )
+    metadata = json.loads((result.path / "metadata.json").read_text())
+    del metadata["encoded"]
+    (result.path / "metadata.json").write_text(json.dumps(metadata))
+    old = load_predictor(tmp_path, "old")
+    assert not old.encodes_items
+    items, positions, arrays, gathered = _items_and_request(tiny_test, 100)
+    encoded = old.encode_items(items)
+    assert not encoded.encoded and not encoded.ids
+    np.testing.assert_array_equal(
+        old.logits_items(encoded, positions, arrays), old.logits_arrays(gathered)
+    )
+
+
+@pytest.mark.parametrize("model_type", ["wide", "deep"])
+def test_encoded_items_rank_as_the_raw_signatures_for_each_model_type(
+    model_type, trained_models, tiny_test, tmp_path
+):
+    trained = trained_models[model_type]
+    export.export_version(
+        trained.model, trained.adapted, models_dir=tmp_path, name=model_type, metadata={}
+    )
+    loaded = load_predictor(tmp_path, model_type)
+    assert loaded.encodes_items
+    items, positions, arrays, gathered = _items_and_request(tiny_test, 100)
+    encoded = loaded.encode_items(items)
+    np.testing.assert_allclose(
+        loaded.logits_items(encoded, positions, arrays), loaded.logits_arrays(gathered), atol=1e-5
+    )
+    parts = loaded.explain_items(encoded, positions, arrays)
+    expected = loaded.explain_arrays(gathered)
+    for key in ("logits", "wide_logit", "deep_logit", "wide_bias"):
+        np.testing.assert_allclose(parts[key], expected[key], atol=1e-5)
