@@ -34,8 +34,7 @@ import tensorflow as tf
 from recommender.features import AdaptedSpec, input_dtype
 from recommender.model import (
     EXPLAIN_OUTPUTS,
-    cross_tensors,
-    crosser_model,
+    cross_function,
     encoded_tensors,
     encoder_model,
     explain_function,
@@ -52,8 +51,9 @@ ENCODE_SIGNATURE = "encode"
 SCORE_ENCODED_SIGNATURE = "score_encoded"
 EXPLAIN_ENCODED_SIGNATURE = "explain_encoded"
 ENCODED_KEY = "encoded"
-# The numeric part after the crosses runs as one XLA computation (one per batch size: callers
-# should pad batches to a few sizes, as recommender.serving does).
+# The numeric part (crosses with recommender.model.hashed_cross, gathers, sums, the tower) runs
+# as one XLA computation, compiled once per batch size: callers should pad batches to a few
+# sizes, as recommender.serving does.
 JIT_COMPILE_SCORER = True
 EXTRA_FILES_DIR = "assets.extra"
 TEMP_PREFIX = ".tmp-"
@@ -208,13 +208,19 @@ def _write_saved_model(model: keras.Model, adapted: AdaptedSpec, path: Path) -> 
     names = [feature.name for feature in adapted.spec.raw_features]
     explain = explain_function(model)
     encoder = encoder_model(model, skip_unused=True)
-    crosser = crosser_model(model) if cross_tensors(model) else None
+    crosses = cross_function(model)
     scorer = scorer_model(model, crossed=True)
     explain_crossed = explain_function(model, crossed=True)
+
+    def crossed(encoded: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+        return {**encoded, **crosses(encoded)}
+
     score_numeric = tf.function(
-        lambda inputs: scorer(inputs, training=False), jit_compile=JIT_COMPILE_SCORER
+        lambda encoded: scorer(crossed(encoded), training=False), jit_compile=JIT_COMPILE_SCORER
     )
-    explain_numeric = tf.function(explain_crossed, jit_compile=JIT_COMPILE_SCORER)
+    explain_numeric = tf.function(
+        lambda encoded: explain_crossed(crossed(encoded)), jit_compile=JIT_COMPILE_SCORER
+    )
     schema = encoded_schema(model)
     encoded_names = list(schema)
     raw_signature = {spec.name: spec for spec in _input_signature(adapted)}
@@ -231,16 +237,13 @@ def _write_saved_model(model: keras.Model, adapted: AdaptedSpec, path: Path) -> 
         outputs = encoder(dict(zip(encode_names, tensors, strict=True)), training=False)
         return {name: tf.cast(outputs[name], tf.int64) for name in encode_names}
 
-    def crossed(tensors: tuple[tf.Tensor, ...]) -> dict[str, tf.Tensor]:
-        encoded = dict(zip(encoded_names, tensors, strict=True))
-        return {**encoded, **crosser(encoded, training=False)} if crosser else encoded
-
     def score_encoded_endpoint(*tensors: tf.Tensor) -> dict[str, tf.Tensor]:
-        logits = score_numeric(crossed(tensors))
+        logits = score_numeric(dict(zip(encoded_names, tensors, strict=True)))
         return {"logits": tf.reshape(tf.cast(logits, tf.float32), [-1, 1])}
 
     def explain_encoded_endpoint(*tensors: tf.Tensor) -> dict[str, tf.Tensor]:
-        return cast(dict[str, tf.Tensor], explain_numeric(crossed(tensors)))
+        encoded = dict(zip(encoded_names, tensors, strict=True))
+        return cast(dict[str, tf.Tensor], explain_numeric(encoded))
 
     archive = keras.export.ExportArchive()
     archive.track(model)

@@ -12,8 +12,8 @@ The graph splits where each raw input is encoded (`encoded_tensors`): `encoder_m
 string and id preprocessing (lookups, splits, hashing, tokens) of the non-numeric inputs, and
 `scorer_model` goes from those ids and the raw numerics to the logit over the same layers and
 variables. A ranker encodes the items' inputs once and runs only the scorer per request. The
-scorer splits once more after the hashed crosses (`cross_tensors`, `crosser_model`): what follows
-them is numeric only (gathers, sums, the tower), which XLA can compile.
+crosses can be computed from the encodings in plain integer ops (`cross_function`, the same ids
+as the crossing layers), so that the whole scorer is numeric and XLA can compile it.
 """
 
 from __future__ import annotations
@@ -425,18 +425,79 @@ def encoder_model(model: keras.Model, *, skip_unused: bool = False) -> keras.Mod
 
 def cross_tensors(model: keras.Model) -> dict[str, Any]:
     """Each hashed cross's ids ([batch]), by cross name: the last of its chained crossings."""
-    last: dict[str, tuple[int, Any]] = {}
+    return {name: chain[-1].output for name, chain in _cross_chains(model).items()}
+
+
+def _cross_chains(model: keras.Model) -> dict[str, list[Any]]:
+    """Each cross's chained HashedCrossing layers ("{cross}_cross1", "_cross2"...), in order."""
+    chains: dict[str, list[tuple[int, Any]]] = {}
     for layer in model.layers:
         if isinstance(layer, keras.layers.HashedCrossing):
             name, _, position = layer.name.rpartition("_cross")
-            if name not in last or int(position) > last[name][0]:
-                last[name] = (int(position), layer.output)
-    return {name: tensor for name, (_, tensor) in last.items()}
+            chains.setdefault(name, []).append((int(position), layer))
+    return {name: [layer for _, layer in sorted(chain)] for name, chain in chains.items()}
 
 
-def crosser_model(model: keras.Model) -> keras.Model:
-    """The encodings and raw numerics -> each cross's ids (see `cross_tensors`), same layers."""
-    return _split_model(encoded_tensors(model), cross_tensors(model), f"{model.name}_crosser")
+# tf.sparse.cross_hashed's default key and tensorflow/core FingerprintCat64's multiplier.
+CROSS_HASH_KEY = 0xDECAFCAFFE
+_FINGERPRINT_MUL = 0xC6A4A7935BD1E995
+
+
+def _shift_mix(value: tf.Tensor) -> tf.Tensor:
+    """value ^ (value >> 47) on uint64."""
+    return tf.bitwise.bitwise_xor(value, tf.bitwise.right_shift(value, tf.constant(47, tf.uint64)))
+
+
+def _fingerprint_cat(first: tf.Tensor, second: tf.Tensor) -> tf.Tensor:
+    """TensorFlow's FingerprintCat64 of two uint64 tensors (wrapping multiplications)."""
+    mul = tf.constant(_FINGERPRINT_MUL, tf.uint64)
+    result = tf.bitwise.bitwise_xor(first, mul)
+    result = tf.bitwise.bitwise_xor(result, _shift_mix(second * mul) * mul)
+    result = _shift_mix(result * mul) * mul
+    return _shift_mix(result)
+
+
+def hashed_cross(first: tf.Tensor, second: tf.Tensor, num_bins: int) -> tf.Tensor:
+    """The ids HashedCrossing(num_bins, output_mode="int") gives two int [batch] id tensors,
+    bit for bit, in plain integer ops (which XLA compiles; the layer's sparse cross op it
+    cannot): FingerprintCat64 of the key and each id, modulo num_bins."""
+    key = tf.fill(tf.shape(first), tf.constant(CROSS_HASH_KEY, tf.uint64))
+    hashed = _fingerprint_cat(key, tf.bitcast(tf.cast(first, tf.int64), tf.uint64))
+    hashed = _fingerprint_cat(hashed, tf.bitcast(tf.cast(second, tf.int64), tf.uint64))
+    return tf.cast(hashed % tf.constant(num_bins, tf.uint64), tf.int64)
+
+
+def cross_function(model: keras.Model) -> Callable[[Mapping[str, Any]], dict[str, tf.Tensor]]:
+    """A function from the encodings and raw numerics (`encoded_tensors`) to each cross's ids
+    (`cross_tensors`), the same ids as the model's crossing layers, with `hashed_cross`."""
+    chains = _cross_chains(model)
+    start = encoded_tensors(model)
+    start_names = {id(tensor): name for name, tensor in start.items()}
+    needed: list[Any] = []  # crossed ids computed from the encodings (e.g. numeric buckets)
+    for chain in chains.values():
+        for tensor in (chain[0].input[0], *(layer.input[1] for layer in chain)):
+            if id(tensor) not in start_names and not any(tensor is t for t in needed):
+                needed.append(tensor)
+    inputs = _split_model(start, needed, f"{model.name}_cross_inputs") if needed else None
+
+    def crosses(encoded: Mapping[str, Any]) -> dict[str, tf.Tensor]:
+        computed = _as_list(inputs(dict(encoded), training=False)) if inputs else []
+
+        def value(tensor: Any) -> tf.Tensor:
+            name = start_names.get(id(tensor))
+            if name is not None:
+                return cast(tf.Tensor, encoded[name])
+            return cast(tf.Tensor, computed[next(i for i, t in enumerate(needed) if t is tensor)])
+
+        found = {}
+        for name, chain in chains.items():
+            ids = value(chain[0].input[0])
+            for layer in chain:
+                ids = hashed_cross(ids, value(layer.input[1]), int(layer.num_bins))
+            found[name] = ids
+        return found
+
+    return crosses
 
 
 def _start_tensors(model: keras.Model, *, encoded: bool, crossed: bool) -> dict[str, Any]:

@@ -13,11 +13,14 @@ from recommender.model import (
     EXPLAIN_OUTPUTS,
     WIDE_NUMERICS,
     ModelConfig,
+    cross_function,
+    cross_tensors,
     embedding_table,
     embedding_tokens,
     encoded_tensors,
     encoder_model,
     explain_function,
+    hashed_cross,
     scorer_model,
     split_variables,
     wide_input_names,
@@ -191,6 +194,34 @@ def test_encoder_then_scorer_gives_the_models_logits_and_explanation(
         )
     # The scorer shares the model's variables: it has no variable of its own.
     assert {id(v) for v in scorer_model(model).weights} <= {id(v) for v in model.weights}
+
+
+@pytest.mark.parametrize("num_bins", [7, 1_000, 200_000, 2**31 - 1])
+def test_hashed_cross_gives_the_crossing_layers_ids_bit_for_bit(num_bins):
+    rng = np.random.default_rng(num_bins)
+    first = np.concatenate([np.arange(20), rng.integers(0, 2**62, 2000)])
+    second = np.concatenate([np.zeros(20, np.int64), rng.integers(0, 500, 2000)])
+    layer = keras.layers.HashedCrossing(num_bins=num_bins, output_mode="int")
+    expected = np.asarray(layer((tf.constant(first), tf.constant(second))))
+    compiled = tf.function(lambda a, b: hashed_cross(a, b, num_bins), jit_compile=True)
+    np.testing.assert_array_equal(np.asarray(hashed_cross(first, second, num_bins)), expected)
+    np.testing.assert_array_equal(np.asarray(compiled(first, second)), expected)
+    assert len(np.unique(expected)) > min(num_bins, 2020) * 0.5
+
+
+@pytest.mark.parametrize("model_type", ["wide", "deep", "wide_deep"])
+def test_cross_function_gives_the_models_cross_ids(model_type, trained_models, tiny_test):
+    model = trained_models[model_type].model
+    tensors = to_examples(tiny_test).tensors()
+    encoded = encoder_model(model)({k: v for k, v in tensors.items() if k not in ("x", "z")})
+    found = cross_function(model)({**encoded, "x": tensors["x"], "z": tensors["z"]})
+    if model_type == "deep":  # its crosses have no embedding: the logit does not use them
+        assert found == {} and cross_tensors(model) == {}
+        return
+    assert sorted(found) == ["color_x_city_x_x", "color_x_x", "dish_id_x_color"]
+    expected = keras.Model(model.input, cross_tensors(model))(tensors)
+    for name, ids in found.items():
+        np.testing.assert_array_equal(np.asarray(ids), np.asarray(expected[name]))
 
 
 def test_embedding_table_rows_follow_the_vocabulary_after_the_oov_rows(trained_models):
