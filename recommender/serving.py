@@ -50,6 +50,7 @@ __all__ = [
 ]
 
 BATCH_SIZE = 8192
+PADDED_ROWS = 256
 _PLAIN_NUMBERS: set[type] = {int, float}
 _PLAIN_STRINGS: set[type] = {str}
 _PLAIN_INTS: set[type] = {int}
@@ -188,11 +189,10 @@ def _packed_function(
 
 
 def _padded_size(rows: int) -> int:
-    """The batch size a compiled scorer runs `rows` rows at: a power of two up to 256, then a
-    multiple of 256 (a few sizes, so a few compilations)."""
-    if rows <= 256:
-        return 1 << max(rows - 1, 0).bit_length()
-    return -(-rows // 256) * 256
+    """The batch size a compiled scorer runs `rows` rows at: the next multiple of
+    PADDED_ROWS. Each size compiles once (seconds), and below a few hundred rows the call's
+    fixed cost dominates, so one size serves every ranking of up to PADDED_ROWS candidates."""
+    return max(1, -(-rows // PADDED_ROWS)) * PADDED_ROWS
 
 
 @dataclass(frozen=True)
@@ -675,8 +675,8 @@ class Predictor:
             chunk = positions[start : start + BATCH_SIZE]
             count = len(chunk)
             if self._compiled:
-                # A compiled scorer compiles once per batch size: pad to one of a few (the
-                # padding rows score item 0 and are dropped).
+                # A compiled scorer compiles once per batch size: pad to a multiple of
+                # PADDED_ROWS (the padding rows score item 0 and are dropped).
                 chunk = np.concatenate([chunk, np.zeros(_padded_size(count) - count, np.int64)])
             floats = np.zeros((len(chunk), len(self._encoded_floats)), dtype=np.float32)
             for column, name in enumerate(self._encoded_floats):

@@ -415,3 +415,18 @@ def test_encoded_items_rank_as_the_raw_signatures_for_each_model_type(
     expected = loaded.explain_arrays(gathered)
     for key in ("logits", "wide_logit", "deep_logit", "wide_bias"):
         np.testing.assert_allclose(parts[key], expected[key], atol=1e-5)
+
+
+def test_encoded_items_rank_batches_past_the_padded_size_and_one_row(predictor, tiny_test):
+    items, _, arrays, _ = _items_and_request(tiny_test, 300)
+    encoded = predictor.encode_items(items)
+    for rows in (1, serving.PADDED_ROWS + 1):
+        positions = np.arange(rows) % 300
+        x = np.asarray(tiny_test["x"][:rows], dtype=np.float32)
+        gathered = {name: values[positions] for name, values in items.items()}
+        gathered.update(query=np.repeat(arrays["query"], rows), x=x)
+        np.testing.assert_allclose(
+            predictor.logits_items(encoded, positions, {**arrays, "x": x}),
+            predictor.logits_arrays(gathered),
+            atol=1e-5,
+        )
