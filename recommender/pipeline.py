@@ -16,9 +16,10 @@ import tensorflow as tf
 from recommender.evaluation import classification_report
 from recommender.export import ExportResult, export_version
 from recommender.features import AdaptedSpec, FeatureSpec, adapt_features
-from recommender.model import ModelConfig, build_model, predict_logits
+from recommender.model import ModelConfig, build_model
 from recommender.training import (
     Examples,
+    Predictor,
     ProgressCallback,
     TrainConfig,
     TrainingResult,
@@ -205,7 +206,7 @@ def train_evaluate_export(
         strategy=strategy,
     )
     training_seconds = time.perf_counter() - started
-    run = predict_logits(trained.model)
+    run = Predictor(trained.model)  # test_metrics scoring the same test examples reuses these
     metrics = classification_report(test.labels, predict_probabilities(trained.model, test, run))
     if test_metrics is not None:
         metrics.update(test_metrics(trained.model, run))

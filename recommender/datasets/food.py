@@ -413,22 +413,31 @@ def epoch_examples(
     A fixed set of sampled negatives is memorised within a few passes (measured on imported
     histories: ranking quality collapses when trained longer); new negatives every epoch keep
     teaching the model what people did not choose. `exclude` (user id -> dish ids) is passed
-    to `sample_negatives`.
+    to `sample_negatives`. The logged examples are converted once and every epoch joins the same
+    object to its negatives (`examples_join`), so training encodes them once for the run.
     """
+    from recommender.training import examples_join
+
     source = logged["source"]
     needing = np.flatnonzero(
         (logged[LABEL] == 1) & np.isin(source, np.array(UNSHOWN_SOURCES, dtype=object))
     )
     positives = columns_take(logged, needing)
+    converted: list[Examples] = []
+
+    def logged_examples() -> Examples:
+        if not converted:
+            converted.append(to_examples(logged))
+        return converted[0]
 
     def examples_for(epoch: int) -> Examples:
         if pool is None or per_positive <= 0 or not len(needing):
-            return to_examples(logged)
+            return logged_examples()
         rng = np.random.default_rng(None if seed is None else [seed, epoch])
         negatives = sample_negatives(
             positives, pool, per_positive=per_positive, rng=rng, exclude=exclude
         )
-        return to_examples(columns_concat([logged, negatives]))
+        return examples_join([logged_examples(), to_examples(negatives)])
 
     return examples_for
 
@@ -568,11 +577,14 @@ def train_and_export(
         seed=seed,
         exclude=negatives_exclude,
     )
-    first = examples_for(1)
-    adapt_on = first.features
+    # The first epoch's examples, for adapting the features (joined: read column by column,
+    # no copy kept) and then training.
+    cached = [examples_for(1)]
+    adapt_on = cached[0].features
     unshown = bool(np.isin(train["source"], np.array(UNSHOWN_SOURCES, dtype=object)).mean() > 0.5)
     monitor = "val_ndcg@10" if unshown else "val_auc"
     validation_examples = to_examples(validation) if columns_length(validation) else None
+    test_examples = to_examples(test)
 
     def validation_ranking(model: Any, run: Callable[..., Any]) -> Mapping[str, float]:
         if validation_score is not None:
@@ -583,7 +595,7 @@ def train_and_export(
         return ranking_metrics(validation, probabilities, prefix="val_")
 
     def test_metrics(model: Any, run: Callable[..., Any]) -> dict[str, float]:
-        probabilities = predict_probabilities(model, to_examples(test), run)
+        probabilities = predict_probabilities(model, test_examples, run)
         return ranking_metrics(test, probabilities)
 
     def extra_files(model: Any) -> dict[str, bytes]:
@@ -598,8 +610,6 @@ def train_and_export(
         content = {"tokens": tokens, "vectors": table.round(5).tolist()}
         return {DISH_EMBEDDINGS_FILE: json.dumps(content).encode()}
 
-    cached = [first]
-
     def train_source(epoch: int) -> Examples:
         if epoch == 1 and cached:
             return cached.pop()
@@ -611,7 +621,7 @@ def train_and_export(
         train_columns=adapt_on,
         train=train_source,
         validation=validation_examples,
-        test=to_examples(test),
+        test=test_examples,
         model_config=ModelConfig(model_type=typed, hidden_units=settings.hidden_units),
         train_config=TrainConfig(
             epochs=epochs or settings.epochs,

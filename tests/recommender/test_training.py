@@ -1,13 +1,15 @@
-"""The training loop: progress, logs, per-epoch examples, early stopping on any metric, seeds."""
+"""The training loop: progress, logs, per-epoch examples, early stopping on any metric, seeds,
+encoded inputs."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from recommender import training
 from recommender.model import ModelConfig
 from recommender.pipeline import fit
-from recommender.training import TrainConfig, predict_probabilities
+from recommender.training import Examples, TrainConfig, examples_join, predict_probabilities
 from tests.recommender.conftest import TINY_SPEC, make_columns, to_examples
 
 WIDE = ModelConfig(model_type="wide")
@@ -182,3 +184,102 @@ def test_fresh_examples_each_epoch_do_not_retrace_the_training_step(monkeypatch)
     # Each epoch brings new examples (e.g. fresh sampled negatives) of another size: the step
     # and the input pipeline are traced once for the run, not once per epoch.
     assert _traces_of_training(monkeypatch, epochs=5) == _traces_of_training(monkeypatch, epochs=1)
+
+
+def test_joined_examples_read_their_parts_end_to_end():
+    first, second = to_examples(make_columns(30, seed=40)), to_examples(make_columns(20, seed=41))
+    joined = examples_join([first, examples_join([second])])
+    assert joined.parts == (first, second)  # nested joins are flattened
+    assert len(joined) == 50 and joined.weights is None
+    assert set(joined.features) == set(first.features) and "color" in joined.features
+    for name in first.features:
+        expected = np.concatenate([first.features[name], second.features[name]])
+        assert np.array_equal(joined.features[name], expected)
+    weighted = examples_join([first, Examples(second.features, second.labels, np.full(20, 2.0))])
+    assert weighted.weights is not None
+    assert weighted.weights.tolist() == [1.0] * 30 + [2.0] * 20
+    with pytest.raises(ValueError, match="no examples"):
+        examples_join([])
+
+
+def _fit_joined(monkeypatch, *, raw: bool):
+    """Train three epochs of a fixed part joined to a fresh draw each epoch; count encodings."""
+    encoded: list[int] = []
+    real_tensors = training._Encoding.tensors
+
+    def counted(self, examples):
+        encoded.append(len(examples))
+        return real_tensors(self, examples)
+
+    monkeypatch.setattr(training._Encoding, "tensors", counted)
+    if raw:  # as if the model had no encoding layers: every step on raw strings
+        monkeypatch.setattr(training, "encoder_model", _no_encoder)
+    fixed = to_examples(make_columns(120, seed=50))
+
+    def source(epoch: int):
+        return examples_join([fixed, to_examples(make_columns(30, seed=60 + epoch))])
+
+    trained = fit(
+        spec=TINY_SPEC,
+        train_columns=make_columns(150, seed=50),
+        train=source,
+        validation=to_examples(make_columns(60, seed=12)),
+        model_config=ModelConfig(hidden_units=(8,), dropout=0.2),
+        train_config=TrainConfig(epochs=3, batch_size=32, patience=0, seed=3),
+    )
+    return trained, encoded
+
+
+def _no_encoder(model, **options):
+    raise ValueError("no encoding layers")
+
+
+def test_a_part_every_epoch_shares_is_encoded_once_and_training_learns_the_same(monkeypatch):
+    trained, encoded = _fit_joined(monkeypatch, raw=False)
+    # validation once, the fixed part once, each epoch's fresh draw once
+    assert sorted(encoded) == [30, 30, 30, 60, 120]
+    raw, _ = _fit_joined(monkeypatch, raw=True)
+    # encoding the inputs once instead of in every step changes nothing the model learns
+    for ours, theirs in zip(trained.training.history, raw.training.history, strict=True):
+        assert ours == pytest.approx(theirs, rel=1e-5)
+    for ours, theirs in zip(trained.model.get_weights(), raw.model.get_weights(), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+def test_ids_are_kept_in_the_smallest_integer_type():
+    import tensorflow as tf
+
+    assert training._compact_dtype(256) == tf.uint8
+    assert training._compact_dtype(257) == tf.uint16
+    assert training._compact_dtype(70_000) == tf.int32
+    assert training._compact_dtype(2**32) == tf.int64
+
+
+def test_validation_is_scored_once_an_epoch_for_all_its_metrics(monkeypatch):
+    scored: list[int] = []
+    real = training.Predictor.probabilities
+
+    def counted(self, examples):
+        before = len(self._scored)
+        found = real(self, examples)
+        if len(self._scored) > before:
+            scored.append(len(examples))
+        return found
+
+    monkeypatch.setattr(training.Predictor, "probabilities", counted)
+    validation = to_examples(make_columns(100, seed=12))
+    seen: list[np.ndarray] = []
+
+    def validation_score(model, run):
+        seen.append(predict_probabilities(model, validation, run))
+        return {}
+
+    trained = _fit(
+        TrainConfig(epochs=2, batch_size=50, patience=0, seed=1),
+        validation=validation,
+        validation_score=validation_score,
+    )
+    assert scored == [100, 100]  # one scoring an epoch, shared by val_auc and the callback
+    assert not np.array_equal(seen[0], seen[1])  # forgotten when the weights changed
+    fresh = predict_probabilities(trained.model, validation)  # raw inputs, no Predictor
+    assert fresh.shape == (100,)
