@@ -8,7 +8,7 @@ in training, and measure how high the held-out positives come. Any scorer plugs 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,6 +160,47 @@ class HoldoutRanking:
             "people": int(self.people.size),
             "catalogue_size": self.catalogue_size,
         }
+
+
+def holdout_mean(rankings: Sequence[HoldoutRanking]) -> HoldoutRanking:
+    """The expected ranking of one trained model: each person's metrics averaged over runs.
+
+    Runs of the same scorer trained with different seeds on the same split vary far more than
+    their means suggest on small data; averaging each person's nDCG and recall over the runs
+    keeps the interval about people (paired comparisons stay paired), not about one draw of
+    the seed.
+
+    Args:
+        rankings: runs on the same split (same people, k and catalogue), at least one.
+
+    Returns:
+        A HoldoutRanking with per-person means; coverage is the runs' mean coverage.
+
+    Raises:
+        ValueError: no runs, or runs over different people, k or catalogue.
+    """
+    if not rankings:
+        raise ValueError("no rankings to average")
+    first = rankings[0]
+    for other in rankings[1:]:
+        if (
+            other.k != first.k
+            or other.catalogue_size != first.catalogue_size
+            or not np.array_equal(other.people, first.people)
+        ):
+            raise ValueError("rankings to average must cover the same people, k and catalogue")
+    ndcg = np.mean([r.ndcg_per_person for r in rankings], axis=0)
+    recall = np.mean([r.recall_per_person for r in rankings], axis=0)
+    return HoldoutRanking(
+        k=first.k,
+        ndcg=float(ndcg.mean()) if ndcg.size else 0.0,
+        recall=float(recall.mean()) if recall.size else 0.0,
+        coverage=float(np.mean([r.coverage for r in rankings])),
+        people=first.people,
+        ndcg_per_person=ndcg,
+        recall_per_person=recall,
+        catalogue_size=first.catalogue_size,
+    )
 
 
 def _as_pairs(pairs: tuple[ArrayLike, ArrayLike], name: str) -> tuple[np.ndarray, np.ndarray]:

@@ -7,7 +7,12 @@ import math
 import numpy as np
 import pytest
 
-from recommender.holdout import index_of, per_person_holdout, rank_all_items_metrics
+from recommender.holdout import (
+    holdout_mean,
+    index_of,
+    per_person_holdout,
+    rank_all_items_metrics,
+)
 
 
 def _history(
@@ -224,3 +229,31 @@ def test_random_scores_recall_about_k_over_the_candidates():
         catalogue.size - np.unique(items[train & (users == p)]).size for p in result.people
     ]
     assert np.mean(recalls) == pytest.approx(np.mean(10 / np.array(candidates)), rel=0.1)
+
+
+def test_holdout_mean_averages_each_persons_metrics_over_runs():
+    good = rank_all_items_metrics(fixed_scores, TRAIN, TEST, CATALOGUE, k=3)
+    reverse = {i: -s for i, s in FIXED.items()}
+    bad = rank_all_items_metrics(
+        lambda user, items: np.array([reverse[int(i)] for i in items]), TRAIN, TEST, CATALOGUE, k=3
+    )
+    mean = holdout_mean([good, bad])
+    np.testing.assert_array_equal(mean.people, good.people)
+    np.testing.assert_allclose(
+        mean.ndcg_per_person, (good.ndcg_per_person + bad.ndcg_per_person) / 2
+    )
+    np.testing.assert_allclose(
+        mean.recall_per_person, (good.recall_per_person + bad.recall_per_person) / 2
+    )
+    assert mean.ndcg == pytest.approx((good.ndcg + bad.ndcg) / 2)
+    assert mean.coverage == pytest.approx((good.coverage + bad.coverage) / 2)
+    assert holdout_mean([good]).ndcg == good.ndcg
+
+
+def test_holdout_mean_refuses_runs_over_other_people():
+    one = rank_all_items_metrics(fixed_scores, TRAIN, TEST, CATALOGUE, k=3)
+    other = rank_all_items_metrics(fixed_scores, TRAIN, (TEST[0][:1], TEST[1][:1]), CATALOGUE, k=3)
+    with pytest.raises(ValueError, match="same people"):
+        holdout_mean([one, other])
+    with pytest.raises(ValueError, match="no rankings"):
+        holdout_mean([])

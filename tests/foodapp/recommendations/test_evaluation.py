@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -84,7 +85,7 @@ def test_real_logs_rank_held_out_ratings_next_to_baselines(db, models_dir):
     assert real_logs_evaluate()["available"] is False
     call_command("import_uci_restaurants", stdout=io.StringIO())
     tiny = FoodTraining(epochs=2, patience=2, batch_size=128, hidden_units=(16,))
-    result = real_logs_evaluate(settings=tiny, rankers={"v4": "wide_deep"})
+    result = real_logs_evaluate(settings=tiny, rankers={"v4": "wide_deep"}, seeds=(1, 2))
     assert result["available"] and result["ratings"] == 1161
     rankers = result["rankers"]
     assert set(rankers) == {"popularity", "item_knn", "v4"}
@@ -97,5 +98,12 @@ def test_real_logs_rank_held_out_ratings_next_to_baselines(db, models_dir):
     training = result["training"]
     assert set(training) == {"popularity", "item_knn", "v4"}
     assert all(0 <= entry["validation_ndcg@10"] <= 1 for entry in training.values())
-    assert 1 <= training["v4"]["best_epoch"] <= training["v4"]["epochs_run"] <= 2
+    runs = training["v4"]["runs"]
+    assert [run["seed"] for run in runs] == [1, 2] == result["seeds"]
+    assert all(1 <= run["best_epoch"] <= run["epochs_run"] <= 2 for run in runs)
+    # Each person's metrics are averaged over the seeds' runs, so the mean is the runs' mean.
+    assert rankers["v4"]["ndcg@10"] == pytest.approx(np.mean([run["ndcg@10"] for run in runs]))
+    assert training["v4"]["validation_ndcg@10"] == pytest.approx(
+        np.mean([run["validation_ndcg@10"] for run in runs])
+    )
     assert training["item_knn"]["validation_ndcg@10"] > training["popularity"]["validation_ndcg@10"]

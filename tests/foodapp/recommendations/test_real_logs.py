@@ -127,3 +127,39 @@ def test_evaluate_real_logs_only_needs_no_simulation_and_says_what_is_missing():
     call_command("evaluate", "food", "--real-logs-only", stdout=out)
     assert NOT_IMPORTED in out.getvalue()
     assert not Evaluation.objects.exists()
+
+
+def test_the_real_logs_lines_give_intervals_the_paired_gap_and_each_seeds_figure():
+    from foodapp.recommendations.management.commands.evaluate import Command
+
+    ranking = {"ndcg@10_ci95": [0.2, 0.4], "recall@10": 0.5, "coverage@10": 0.9}
+    real = {
+        "available": True,
+        "best_baseline": "item_knn",
+        "training": {
+            "item_knn": {"validation_ndcg@10": 0.21},
+            "v4": {
+                "validation_ndcg@10": 0.25,
+                "runs": [{"seed": 42, "ndcg@10": 0.31}, {"seed": 43, "ndcg@10": 0.27}],
+            },
+        },
+        "rankers": {
+            "item_knn": {**ranking, "ndcg@10": 0.348},
+            "v4": {
+                **ranking,
+                "ndcg@10": 0.29,
+                "ndcg@10_minus_best_baseline": -0.058,
+                "ndcg@10_minus_best_baseline_ci95": [-0.1, -0.01],
+            },
+        },
+    }
+    out = io.StringIO()
+    command = Command(stdout=out)
+    command.write_real_logs(real)
+    lines = [line for line in out.getvalue().splitlines() if line]
+    assert "item_knn    nDCG@10 0.348 [0.200, 0.400]" in lines[1]
+    assert "validation nDCG@10 0.210" in lines[1]
+    assert "v4          nDCG@10 0.290 [0.200, 0.400]" in lines[2]
+    assert "minus item_knn -0.058 [-0.100, -0.010] (paired by person)" in lines[3]
+    assert lines[3].endswith("by seed 42: 0.310, 43: 0.270")
+    assert len(lines) == 4

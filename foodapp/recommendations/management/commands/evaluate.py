@@ -121,8 +121,18 @@ class Command(BaseCommand):
         training = real.get("training", {})
         for name, metrics in real["rankers"].items():
             validation = training.get(name, {}).get("validation_ndcg@10")
+            low, high = metrics["ndcg@10_ci95"]
             self.stdout.write(
-                f"  {name:<11} nDCG@10 {_cell(metrics['ndcg@10'])}  recall@10 "
-                f"{_cell(metrics['recall@10'])}  coverage {_cell(metrics['coverage@10'])}  "
-                f"validation nDCG@10 {_cell(validation)}"
+                f"  {name:<11} nDCG@10 {_cell(metrics['ndcg@10'])} [{_cell(low)}, "
+                f"{_cell(high)}]  recall@10 {_cell(metrics['recall@10'])}  coverage "
+                f"{_cell(metrics['coverage@10'])}  validation nDCG@10 {_cell(validation)}"
             )
+            if "ndcg@10_minus_best_baseline" in metrics:
+                low, high = metrics["ndcg@10_minus_best_baseline_ci95"]
+                runs = training.get(name, {}).get("runs", [])
+                seeds = ", ".join(f"{run['seed']}: {run['ndcg@10']:.3f}" for run in runs)
+                self.stdout.write(
+                    f"  {'':<11} minus {real['best_baseline']} "
+                    f"{_cell(metrics['ndcg@10_minus_best_baseline'])} [{_cell(low)}, "
+                    f"{_cell(high)}] (paired by person); by seed {seeds}"
+                )
