@@ -12,6 +12,7 @@ person's, query's and context's encoding and the numeric part of the model.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import weakref
 from dataclasses import dataclass
@@ -178,6 +179,25 @@ def model_scores(
         },
         text_match=inputs["text_match"],
     )
+
+
+def predictor_warm_up(predictor: Predictor) -> None:
+    """Make the first ranking calls of a local predictor ahead of any request: encode the
+    served catalogue and rank a guest's feed with and without explanation (tracing the
+    per-request functions and compiling their numeric part, seconds on first use; one
+    compilation serves every ranking of up to 256 candidates)."""
+    from foodapp.recommendations.catalogue import catalogue_current
+    from recommender.serving import ExplainUnavailableError
+
+    if not hasattr(predictor, "encode_items"):  # the remote backend: nothing runs here
+        return
+    catalogue = catalogue_current()
+    positions = np.arange(min(len(catalogue.ids), 200), dtype=np.int64)
+    if not len(positions):
+        return
+    for explain in (False, True):
+        with contextlib.suppress(ExplainUnavailableError):
+            model_scores(predictor, catalogue, positions, RankRequest(), explain=explain)
 
 
 def _sigmoid(logits: np.ndarray) -> np.ndarray:

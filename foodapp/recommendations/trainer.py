@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from foodapp.recommendations.rankers import RANKERS
+from foodapp.recommendations.scoring import predictor_warm_up
 from foodapp.training.params import STANDARD_PARAMETERS, Param
 from foodapp.training.registry import ExportedVersion, Trainer, TrainingRequest
 from foodapp.training.strategy import training_strategy
@@ -92,6 +93,7 @@ FOOD_TRAINERS: tuple[Trainer, ...] = tuple(
         default_params={"model_type": model_type, "warm_start": True},
         parameters=(*STANDARD_PARAMETERS, WARM_START),
         newest_data_at=newest_example_event_at,
+        warm_up=predictor_warm_up,
         evaluation_ranker=next(k for k, info in RANKERS.items() if info.model_type == model_type),
     )
     for model_type, name in MODEL_NAMES.items()

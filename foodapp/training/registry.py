@@ -68,6 +68,10 @@ class Trainer:
     # Whether the trainer honours a run's data window (data_from / data_until); one that trains
     # on fixed files (the census) takes none, and asking it for one is an error.
     reads_data_window: bool = True
+    # Given a loaded predictor of one of the model's versions, makes the first calls serving
+    # will make (tracing, compiling), so that a web process that loads a version ahead of its
+    # activation spares its first requests those seconds; None: nothing to warm.
+    warm_up: Callable[[Any], None] | None = None
 
     def declared_parameters(self) -> tuple[Param, ...]:
         """Every parameter this trainer accepts, model_type first."""

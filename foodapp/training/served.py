@@ -170,11 +170,19 @@ class ServedVersions:
 
 def _predictors_warm(snapshot: Snapshot) -> None:
     """Load the predictors a snapshot serves by default (active versions, A/B arms) and each
-    model's upcoming version (a new candidate: its activation then needs no load)."""
+    model's upcoming version (a new candidate: its activation then needs no load), and warm each
+    up as its trainer says (the first ranking calls trace and compile for seconds)."""
     from foodapp.training.predictors import predictor_for_version
+    from foodapp.training.registry import UnknownModelError, trainer_for
 
     for served in (*served_by_default(snapshot), *snapshot.upcoming.values()):
-        predictor_for_version(served)
+        predictor = predictor_for_version(served)
+        try:
+            warm_up = trainer_for(served.model_name).warm_up
+        except UnknownModelError:
+            continue
+        if warm_up is not None:
+            warm_up(predictor)
 
 
 def served_by_default(snapshot: Snapshot) -> list[ServedVersion]:

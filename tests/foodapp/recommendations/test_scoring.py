@@ -123,3 +123,27 @@ def test_a_predictor_without_encode_items_scores_the_raw_inputs(food_predictor):
     remote = model_scores(Remote(), catalogue, positions, request, explain=False)  # type: ignore[arg-type]
     local = model_scores(food_predictor, catalogue, positions, request, explain=False)
     np.testing.assert_allclose(remote.logits, local.logits, atol=1e-5)
+
+
+def test_warming_up_a_predictor_makes_the_rankings_first_calls(food_predictor, monkeypatch):
+    from foodapp.recommendations import catalogue as catalogue_module
+    from foodapp.recommendations.scoring import predictor_warm_up
+
+    catalogue = make_catalogue()
+    monkeypatch.setattr(catalogue_module, "catalogue_current", lambda: catalogue)
+    fresh = load_predictor(food_predictor.path.parent.parent, "food")
+    assert not fresh._items_functions
+    predictor_warm_up(fresh)
+    # The scored and the explained per-request functions are traced, the dishes encoded.
+    assert sorted(explain for _, explain in fresh._items_functions) == [False, True]
+    calls = []
+    encode = fresh.encode_items
+    monkeypatch.setattr(fresh, "encode_items", lambda c: calls.append(1) or encode(c))
+    model_scores(fresh, catalogue, np.arange(3), _requests()[0], explain=True)
+    assert not calls and len(fresh._items_functions) == 2  # nothing left to do at first use
+
+
+def test_a_remote_predictor_has_nothing_to_warm_up() -> None:
+    from foodapp.recommendations.scoring import predictor_warm_up
+
+    predictor_warm_up(object())  # type: ignore[arg-type]  # no encode_items: returns at once

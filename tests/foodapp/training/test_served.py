@@ -202,3 +202,19 @@ def test_a_candidate_newer_than_the_active_version_is_upcoming() -> None:
     ModelVersionFactory(model_name="unserved", version=1)
     snapshot = snapshot_load("x")
     assert {name: v.version for name, v in snapshot.upcoming.items()} == {"toy": 3}
+
+
+def test_warming_a_snapshot_warms_each_predictor_up_as_its_trainer_says(
+    census_version: ModelVersion, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from foodapp.training import registry
+    from foodapp.training.served import _predictors_warm, snapshot_load
+
+    warmed: list[Any] = []
+    census = registry.trainer_for("census")
+    with_warm_up = dataclasses.replace(census, warm_up=warmed.append)
+    monkeypatch.setattr(registry, "trainer_for", lambda name: with_warm_up)
+    _predictors_warm(snapshot_load(None))
+    assert [(p.name, p.version) for p in warmed] == [("census", census_version.version)]
