@@ -18,3 +18,21 @@ worker_class = "gthread"
 keepalive = 5
 timeout = 60
 loglevel = "warning"
+
+
+def post_worker_init(worker: object) -> None:
+    """Load and warm up the served model versions before the worker takes its first request
+    (loading a SavedModel and compiling its ranking take seconds); a failure (no database yet,
+    no trained model) is logged and the worker serves anyway, loading on first use."""
+    import logging
+
+    from django.db import connections
+
+    try:
+        from foodapp.training.served import served_versions_warm
+
+        served_versions_warm()
+    except Exception:
+        logging.getLogger("foodapp.gunicorn").warning("warming up failed", exc_info=True)
+    finally:
+        connections.close_all()  # the request threads open their own

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 # v1: the logging policy's weights (foodapp.simulation.logging_policy), without noise.
 V1_TEXT_WEIGHT = 4.0
 V1_POPULARITY_WEIGHT = 0.5
+# Candidate counts a warm-up ranks: one per padded batch size a request can reach.
+WARM_UP_CANDIDATES = (200, 400)
 
 
 @dataclass(frozen=True)
@@ -185,19 +187,19 @@ def predictor_warm_up(predictor: Predictor) -> None:
     """Make the first ranking calls of a local predictor ahead of any request: encode the
     served catalogue and rank a guest's feed with and without explanation (tracing the
     per-request functions and compiling their numeric part, seconds on first use; one
-    compilation serves every ranking of up to 256 candidates)."""
+    compilation serves every ranking of up to 256 candidates, another up to 512)."""
     from foodapp.recommendations.catalogue import catalogue_current
     from recommender.serving import ExplainUnavailableError
 
     if not hasattr(predictor, "encode_items"):  # the remote backend: nothing runs here
         return
     catalogue = catalogue_current()
-    positions = np.arange(min(len(catalogue.ids), 200), dtype=np.int64)
-    if not len(positions):
-        return
-    for explain in (False, True):
-        with contextlib.suppress(ExplainUnavailableError):
-            model_scores(predictor, catalogue, positions, RankRequest(), explain=explain)
+    # Retrieval gives up to about 400 candidates (its limits): each padded size compiles apart.
+    for count in sorted({min(len(catalogue.ids), size) for size in WARM_UP_CANDIDATES}):
+        positions = np.arange(count, dtype=np.int64)
+        for explain in (False, True):
+            with contextlib.suppress(ExplainUnavailableError):
+                model_scores(predictor, catalogue, positions, RankRequest(), explain=explain)
 
 
 def _sigmoid(logits: np.ndarray) -> np.ndarray:

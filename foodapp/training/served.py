@@ -185,6 +185,12 @@ def _predictors_warm(snapshot: Snapshot) -> None:
             warm_up(predictor)
 
 
+def served_versions_warm() -> None:
+    """Load and warm up now what this process will serve (a web worker, before its first
+    request: see gunicorn.conf.py), so that no request pays the loading and compiling."""
+    _predictors_warm(SERVED.current())
+
+
 def served_by_default(snapshot: Snapshot) -> list[ServedVersion]:
     """The versions a snapshot answers requests with when no version is asked for."""
     found = dict.fromkeys(snapshot.active.values())

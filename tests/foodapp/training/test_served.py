@@ -218,3 +218,30 @@ def test_warming_a_snapshot_warms_each_predictor_up_as_its_trainer_says(
     monkeypatch.setattr(registry, "trainer_for", lambda name: with_warm_up)
     _predictors_warm(snapshot_load(None))
     assert [(p.name, p.version) for p in warmed] == [("census", census_version.version)]
+
+
+def test_a_web_worker_warms_the_served_versions_up_before_its_first_request(
+    census_version: ModelVersion, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+    import runpy
+
+    from foodapp.training import registry
+
+    warmed: list[Any] = []
+    with_warm_up = dataclasses.replace(registry.trainer_for("census"), warm_up=warmed.append)
+    monkeypatch.setattr(registry, "trainer_for", lambda name: with_warm_up)
+    from django.db import connections
+
+    # The hook closes the worker's connections after warming; not the test's own.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+    SERVED.invalidate()
+    config = runpy.run_path(str(Path(__file__).resolve().parents[3] / "gunicorn.conf.py"))
+    config["post_worker_init"](object())
+    assert [(p.name, p.version) for p in warmed] == [("census", census_version.version)]
+
+    def broken() -> None:
+        raise OSError("database down")
+
+    monkeypatch.setattr("foodapp.training.served.served_versions_warm", broken)
+    config["post_worker_init"](object())  # logged; the worker serves anyway
