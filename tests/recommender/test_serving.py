@@ -284,18 +284,25 @@ def _write_without_explain(model, adapted, path):
     archive.write_out(str(path), verbose=False)
 
 
+def _old_export(trained, models_dir, monkeypatch, *dropped: str):
+    """A version as an older export wrote it: without the explain signature (and encoded ones),
+    its metadata without the `dropped` entries."""
+    monkeypatch.setattr(export, "_write_saved_model", _write_without_explain)
+    result = export.export_version(
+        trained.model, trained.adapted, models_dir=models_dir, name="old", metadata={}
+    )
+    metadata = json.loads((result.path / "metadata.json").read_text())
+    for key in dropped:
+        del metadata[key]
+    (result.path / "metadata.json").write_text(json.dumps(metadata))
+    return load_predictor(models_dir, "old")
+
+
 def test_version_without_explain_signature_predicts_and_refuses_to_explain(
     trained_models, tiny_test, tmp_path, monkeypatch
 ):
     trained = trained_models["wide"]
-    monkeypatch.setattr(export, "_write_saved_model", _write_without_explain)
-    result = export.export_version(
-        trained.model, trained.adapted, models_dir=tmp_path, name="old", metadata={}
-    )
-    metadata = json.loads((result.path / "metadata.json").read_text())
-    del metadata["explain"], metadata["extra_files"]
-    (result.path / "metadata.json").write_text(json.dumps(metadata))
-    old = load_predictor(tmp_path, "old")
+    old = _old_export(trained, tmp_path, monkeypatch, "explain", "extra_files")
     columns = _columns(tiny_test, rows=10)
     in_memory = predict_probabilities(trained.model, to_examples(tiny_test))[:10]
     logistic = np.array(old.predict_columns(columns)["logistic"]).reshape(-1)
@@ -378,15 +385,7 @@ def test_encoded_items_check_their_owner_positions_and_fields(predictor, exporte
 def test_version_without_encoded_signatures_ranks_items_through_the_raw_path(
     trained_models, tiny_test, tmp_path, monkeypatch
 ):
-    trained = trained_models["wide"]
-    monkeypatch.setattr(export, "_write_saved_model", _write_without_explain)
-    result = export.export_version(
-        trained.model, trained.adapted, models_dir=tmp_path, name="old", metadata={}
-    )
-    metadata = json.loads((result.path / "metadata.json").read_text())
-    del metadata["encoded"]
-    (result.path / "metadata.json").write_text(json.dumps(metadata))
-    old = load_predictor(tmp_path, "old")
+    old = _old_export(trained_models["wide"], tmp_path, monkeypatch, "encoded")
     assert not old.encodes_items
     items, positions, arrays, gathered = _items_and_request(tiny_test, 100)
     encoded = old.encode_items(items)
