@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from foodapp.recommendations.catalogue import Catalogue
+from foodapp.recommendations.catalogue import Catalogue, catalogue_current
 from foodapp.recommendations.request import RankRequest
 from foodapp.recommendations.retrieval import query_relevance
 from recommender.datasets.food import LIST_JOIN, MODEL_INPUTS, SERVING_POSITION, DishPool
@@ -188,7 +188,6 @@ def predictor_warm_up(predictor: Predictor) -> None:
     served catalogue and rank a guest's feed with and without explanation (tracing the
     per-request functions and compiling their numeric part, seconds on first use; one
     compilation serves every ranking of up to 256 candidates, another up to 512)."""
-    from foodapp.recommendations.catalogue import catalogue_current
     from recommender.serving import ExplainUnavailableError
 
     if not hasattr(predictor, "encode_items"):  # the remote backend: nothing runs here

@@ -126,11 +126,11 @@ def test_a_predictor_without_encode_items_scores_the_raw_inputs(food_predictor):
 
 
 def test_warming_up_a_predictor_makes_the_rankings_first_calls(food_predictor, monkeypatch):
-    from foodapp.recommendations import catalogue as catalogue_module
+    from foodapp.recommendations import scoring
     from foodapp.recommendations.scoring import predictor_warm_up
 
     catalogue = make_catalogue()
-    monkeypatch.setattr(catalogue_module, "catalogue_current", lambda: catalogue)
+    monkeypatch.setattr(scoring, "catalogue_current", lambda: catalogue)
     fresh = load_predictor(food_predictor.path.parent.parent, "food")
     assert not fresh._items_functions
     predictor_warm_up(fresh)
