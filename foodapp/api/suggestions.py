@@ -60,8 +60,8 @@ class _SerializedDishes:
         with self.lock:
             if stamp != self.stamp:
                 self.stamp, self.rows = stamp, {}
-            rows = self.rows
-        missing = [i for i in ids if i not in rows]
+            found = {i: self.rows[i] for i in ids if i in self.rows}
+        missing = [i for i in ids if i not in found]
         if missing:
             dishes = list(Dish.objects.select_related("cuisine").filter(id__in=missing))
             # One list serializer: its fields are built once, not once per dish.
@@ -69,8 +69,8 @@ class _SerializedDishes:
             with self.lock:
                 if self.stamp == stamp:
                     self.rows.update(fresh)
-            rows = {**rows, **fresh}
-        return {i: dict(rows[i]) for i in ids if i in rows}
+            found.update(fresh)
+        return {i: dict(found[i]) for i in ids if i in found}
 
     def clear(self) -> None:
         """Forget every serialized dish (tests)."""
