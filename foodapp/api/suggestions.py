@@ -13,6 +13,7 @@ lists asked for another person (user_id=) are never logged as anyone's impressio
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -93,6 +94,17 @@ def _served(ranking: Ranking, user: AbstractBaseUser | None) -> ServedList:
     return ServedList(ranking=ranking, dishes=_dishes(ranking), external_id=external_id)
 
 
+def _served_counted(
+    *, person: AbstractBaseUser | None, parts: dict[str, Any], compute: Callable[[], ServedList]
+) -> tuple[ServedList, bool]:
+    """The person's cached list for these parts (or `compute()`), counted as served."""
+    served = suggestions_cached(
+        user_id=int(person.pk) if person else None, parts=parts, compute=compute
+    )
+    ranking_served_count(served[0].ranking)
+    return served
+
+
 def recommendations_served(
     *,
     user: AbstractBaseUser | AnonymousUser | None,
@@ -140,11 +152,7 @@ def recommendations_served(
         )
         return _served(ranking, person)
 
-    served = suggestions_cached(
-        user_id=int(person.pk) if person else None, parts=parts, compute=compute
-    )
-    ranking_served_count(served[0].ranking)
-    return served
+    return _served_counted(person=person, parts=parts, compute=compute)
 
 
 def similar_served(
@@ -180,11 +188,7 @@ def similar_served(
         )
         return _served(ranking, person)
 
-    served = suggestions_cached(
-        user_id=int(person.pk) if person else None, parts=parts, compute=compute
-    )
-    ranking_served_count(served[0].ranking)
-    return served
+    return _served_counted(person=person, parts=parts, compute=compute)
 
 
 def impressions_log(*, served: ServedList, viewer: Any, person: Any, query: str) -> int:
