@@ -19,7 +19,7 @@ as the crossing layers), so that the whole scorer is numeric and XLA can compile
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, cast
 
@@ -382,12 +382,32 @@ def encoded_tensors(model: keras.Model) -> dict[str, Any]:
         if tf.as_dtype(tensor.dtype).is_floating:
             found[name] = tensor
             continue
-        layer = next(
-            (layers[name + s] for s in ENCODING_LAYER_SUFFIXES if name + s in layers), None
-        )
+        layer = _encoding_layer(layers, name)
         if layer is not None:
             found[name] = layer.output
     return found
+
+
+def _encoding_layer(layers: Mapping[str, Any], name: str) -> Any:
+    """The lookup, hashing or tokenizer layer of input `name`, or None (an unused input)."""
+    return next((layers[name + s] for s in ENCODING_LAYER_SUFFIXES if name + s in layers), None)
+
+
+def encoding_sizes(model: keras.Model, names: Sequence[str]) -> dict[str, int]:
+    """How many ids each of these encodings (of `encoder_model`) can take: 0 to size - 1.
+
+    Raises:
+        ValueError: an input without an encoding layer.
+    """
+    layers = {layer.name: layer for layer in model.layers}
+    sizes: dict[str, int] = {}
+    for name in names:
+        layer = _encoding_layer(layers, name)
+        if layer is None:
+            raise ValueError(f"input {name!r}: no encoding layer")
+        hashing = isinstance(layer, keras.layers.Hashing)
+        sizes[name] = int(layer.num_bins if hashing else layer.vocabulary_size())
+    return sizes
 
 
 def _split_model(inputs: Mapping[str, Any], outputs: Any, name: str) -> keras.Model:

@@ -27,16 +27,16 @@ import numpy as np
 import tensorflow as tf
 
 from recommender.evaluation import accuracy, log_loss, roc_auc
+from recommender.model import embedding_table as embedding_table  # re-exported for callers
 from recommender.model import (
-    ENCODING_LAYER_SUFFIXES,
     encoded_names,
     encoder_model,
+    encoding_sizes,
     input_signature,
     predict_logits,
     scorer_model,
     split_variables,
 )
-from recommender.model import embedding_table as embedding_table  # re-exported for callers
 
 ProgressCallback = Callable[[dict[str, Any]], None]
 # Called after each epoch with the model and its traced predict function (raw inputs -> logits);
@@ -127,21 +127,6 @@ def examples_join(parts: Sequence[Examples]) -> Examples:
     )
 
 
-def _encoding_sizes(model: keras.Model, names: Sequence[str]) -> dict[str, int]:
-    """How many ids each of these encodings (of `encoder_model`) can take: 0 to size - 1."""
-    layers = {layer.name: layer for layer in model.layers}
-    sizes: dict[str, int] = {}
-    for name in names:
-        layer = next(
-            (layers[name + s] for s in ENCODING_LAYER_SUFFIXES if name + s in layers), None
-        )
-        if layer is None:
-            raise ValueError(f"input {name!r}: no encoding layer")
-        hashing = isinstance(layer, keras.layers.Hashing)
-        sizes[name] = int(layer.num_bins if hashing else layer.vocabulary_size())
-    return sizes
-
-
 def _compact_dtype(size: int) -> tf.DType:
     """The smallest integer dtype holding ids 0 to size - 1."""
     for dtype in (tf.uint8, tf.uint16, tf.int32):
@@ -169,7 +154,7 @@ class _Encoding:
         try:
             encoder = encoder_model(model, skip_unused=True)
             names = list(encoder.output)
-            sizes = _encoding_sizes(model, names)
+            sizes = encoding_sizes(model, names)
             scorer = scorer_model(model)
         except ValueError:
             return
