@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from foodapp.settings.environment import redis_cache
 from foodapp.training import services
 from foodapp.training.models import ModelVersion
 
@@ -28,3 +30,12 @@ def census_version(census_export: Any, settings: Any, db: None) -> ModelVersion:
         model_name="census", exported=census_export, model_type="wide_deep"
     )
     return services.model_version_activate(version=version)
+
+
+def dead_redis_cache() -> dict[str, Any]:
+    """The app's Redis cache settings, pointed at a local port nothing listens on (bound, then
+    released): a real Redis client whose every call fails."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    return redis_cache(f"redis://127.0.0.1:{port}/0")

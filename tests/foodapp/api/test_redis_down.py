@@ -6,7 +6,6 @@ The default cache is a real Redis client pointed at a closed port: every cache c
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 import pytest
@@ -15,23 +14,16 @@ from rest_framework.test import APIClient
 
 from foodapp.interactions.models import Event, EventType
 from foodapp.people.models import Profile
-from foodapp.settings.environment import redis_cache
+from tests.foodapp.conftest import dead_redis_cache
 
 pytestmark = pytest.mark.django_db
-
-
-def closed_port() -> int:
-    """A local TCP port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
 def redis_down(settings: Any) -> None:
     settings.CACHES = {
         **settings.CACHES,
-        "default": redis_cache(f"redis://127.0.0.1:{closed_port()}/0"),
+        "default": dead_redis_cache(),
     }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -14,9 +13,9 @@ from foodapp.interactions.models import Event, EventType
 from foodapp.interactions.services import event_record
 from foodapp.recommendations import cache as suggestion_cache
 from foodapp.recommendations.cache import BREAKER, suggestions_cached
-from foodapp.settings.environment import redis_cache
 from foodapp.training.served import ServedVersion
 from tests.foodapp.catalog.factories import DishFactory
+from tests.foodapp.conftest import dead_redis_cache
 from tests.foodapp.people.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,17 +39,10 @@ def empty_cache() -> Iterator[None]:
     cache.clear()
 
 
-def closed_port() -> int:
-    """A local TCP port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def dead_redis(settings: Any) -> Iterator[None]:
     """The default cache pointed at a real Redis client on a closed port."""
-    settings.CACHES = {"default": redis_cache(f"redis://127.0.0.1:{closed_port()}/0")}
+    settings.CACHES = {"default": dead_redis_cache()}
     BREAKER.reset()
     yield
     BREAKER.reset()
