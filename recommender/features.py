@@ -36,7 +36,11 @@ class NumericFeature:
     `buckets` > 0 adds quantile buckets (ids usable on the wide side, in crosses, and as a deep
     embedding when `bucket_embedding_dim` > 0). `log1p` applies log(1 + max(x, 0)) first.
     `nonzero_quantiles` takes the bucket boundaries from the non-zero values (for mostly-zero
-    columns such as capital gain), with zero kept in a bucket of its own.
+    columns such as capital gain), with zero kept in a bucket of its own. `missing` is the raw
+    value that means "unknown" (e.g. -1 for a distance without coordinates): those values are
+    left out of the mean and variance and enter the model as 0, the mean after normalising; a
+    feature whose known training values do not vary (none known, say) enters as 0 for every
+    row, known or not, since training taught its weights nothing. Not with `buckets`.
     """
 
     name: str
@@ -46,7 +50,12 @@ class NumericFeature:
     nonzero_quantiles: bool = False
     bucket_embedding_dim: int = 0
     wide: bool = True
+    missing: float | None = None
     kind: FeatureKind = field(default="numeric", init=False)
+
+    def __post_init__(self) -> None:
+        if self.missing is not None and self.buckets:
+            raise FeatureSpecError(f"numeric {self.name!r}: missing and buckets do not mix")
 
 
 @dataclass(frozen=True)
@@ -355,6 +364,12 @@ def _vocabulary(
     return tuple(kept) or empty
 
 
+def known_values(values: np.ndarray, feature: NumericFeature) -> np.ndarray:
+    """The values other than the feature's `missing` marker (all of them without one)."""
+    array = np.asarray(values, dtype=np.float64)
+    return array if feature.missing is None else array[array != feature.missing]
+
+
 def numeric_transform(values: np.ndarray, feature: NumericFeature) -> np.ndarray:
     """The transform applied before normalising/bucketizing (mirrors the model's layer)."""
     array = np.asarray(values, dtype=np.float64)
@@ -403,7 +418,9 @@ def adapt_features(spec: FeatureSpec, columns: Columns) -> AdaptedSpec:
             raise FeatureSpecError(f"training data has no column {feature.name!r}")
         raw = columns[feature.name]
         if isinstance(feature, NumericFeature):
-            values = numeric_transform(raw, feature)
+            values = numeric_transform(known_values(raw, feature), feature)
+            if not values.size:
+                values = np.zeros(1)
             boundaries = _quantile_boundaries(values, feature) if feature.buckets else None
             stats[feature.name] = FeatureStats(
                 boundaries=boundaries,

@@ -46,6 +46,34 @@ class Log1p(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
+class KnownOrZero(keras.layers.Layer):
+    """A normalised numeric where its raw value is known, 0 (the mean) where it is `missing`;
+    0 everywhere when `use_values` is False (training saw no spread of known values)."""
+
+    def __init__(self, missing: float, use_values: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.missing = float(missing)
+        self.use_values = bool(use_values)
+
+    def call(self, inputs: Sequence[tf.Tensor]) -> tf.Tensor:
+        """Return the normalised values (second input) masked by the raw ones (first)."""
+        raw, normalized = inputs
+        normalized = tf.cast(normalized, tf.float32)
+        if not self.use_values:
+            return tf.zeros_like(normalized)
+        known = tf.not_equal(tf.cast(raw, tf.float32), self.missing)
+        return tf.where(known, normalized, tf.zeros_like(normalized))
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """The normalised input's shape."""
+        return input_shape[1]
+
+    def get_config(self) -> dict[str, Any]:
+        """The layer's arguments."""
+        return {**super().get_config(), "missing": self.missing, "use_values": self.use_values}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
 class SplitValues(keras.layers.Layer):
     """Split "a|b|c" strings into a dense [batch, max_values] tensor padded with ""."""
 

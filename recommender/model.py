@@ -37,7 +37,14 @@ from recommender.features import (
     NumericFeature,
     TextFeature,
 )
-from recommender.layers import BagEmbedding, Log1p, SparseLinear, SplitValues, StripWhitespace
+from recommender.layers import (
+    BagEmbedding,
+    KnownOrZero,
+    Log1p,
+    SparseLinear,
+    SplitValues,
+    StripWhitespace,
+)
 
 ModelType = Literal["wide", "deep", "wide_deep"]
 MODEL_TYPES: tuple[str, ...] = ("wide", "deep", "wide_deep")
@@ -136,6 +143,12 @@ def build_model(adapted: AdaptedSpec, config: ModelConfig) -> keras.Model:
                 variance=max(stats.variance or 0.0, 1e-12),
                 name=f"{name}_normalize",
             )(values)
+            if feature.missing is not None:
+                normalized = KnownOrZero(
+                    feature.missing,
+                    use_values=bool(stats.variance),
+                    name=f"{name}_known",
+                )([raw, normalized])
             if feature.normalize:
                 deep_parts.append(_expand(normalized))
             if feature.buckets and stats.boundaries is not None:

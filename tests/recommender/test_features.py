@@ -106,3 +106,17 @@ def test_vocabularies_left_empty_by_training_data_get_a_placeholder():
 
     model = build_model(adapted, ModelConfig(model_type="wide_deep", hidden_units=(4,)))
     assert model.count_params() > 0
+
+
+def test_missing_numeric_values_are_left_out_of_the_statistics():
+    spec = FeatureSpec(features=(NumericFeature("d", missing=-1.0, wide=False),), label="label")
+    adapted = adapt_features(spec, {"d": np.array([-1.0, 2.0, -1.0, 4.0])})
+    assert adapted.stats["d"].mean == pytest.approx(3.0)
+    assert adapted.stats["d"].variance == pytest.approx(1.0)
+    unknown = adapt_features(spec, {"d": np.array([-1.0, -1.0])})
+    assert unknown.stats["d"].mean == 0.0 and unknown.stats["d"].variance == 0.0
+
+
+def test_a_missing_marker_with_buckets_is_refused():
+    with pytest.raises(FeatureSpecError, match="missing and buckets"):
+        NumericFeature("d", missing=-1.0, buckets=4)

@@ -8,11 +8,19 @@ import pytest
 import tensorflow as tf
 
 from recommender.evaluation import accuracy
-from recommender.layers import BagEmbedding, SparseLinear, SplitValues, StripWhitespace
+from recommender.features import FeatureSpec, NumericFeature, adapt_features
+from recommender.layers import (
+    BagEmbedding,
+    KnownOrZero,
+    SparseLinear,
+    SplitValues,
+    StripWhitespace,
+)
 from recommender.model import (
     EXPLAIN_OUTPUTS,
     WIDE_NUMERICS,
     ModelConfig,
+    build_model,
     cross_function,
     cross_tensors,
     embedding_table,
@@ -75,6 +83,7 @@ def test_wide_deep_logit_is_the_sum_of_the_wide_and_deep_logits(trained_models, 
         SplitValues(separator=";", max_values=3, name="v"),
         BagEmbedding(10, 4, name="b"),
         SparseLinear(input_dims=[3, 5], padded=[False, True], name="w"),
+        KnownOrZero(-1.0, use_values=False, name="k"),
     ],
 )
 def test_custom_layers_round_trip_through_their_config(layer):
@@ -252,3 +261,23 @@ def test_embedding_table_rows_follow_the_vocabulary_after_the_oov_rows(trained_m
         embedding_table(trained_models["wide"].model, "color")
     with pytest.raises(ValueError, match="hashed"):
         embedding_tokens(trained.adapted, "city")
+
+
+def _distance_model(train: list[float]) -> keras.Model:
+    """A deep model over one numeric with a missing marker (-1), adapted on `train`."""
+    spec = FeatureSpec(features=(NumericFeature("d", missing=-1.0, wide=False),), label="label")
+    adapted = adapt_features(spec, {"d": np.array(train)})
+    return build_model(adapted, ModelConfig(model_type="deep", hidden_units=(4,), dropout=0.0))
+
+
+def test_a_missing_numeric_enters_the_deep_part_as_its_training_mean():
+    model = _distance_model([-1.0, 2.0, 4.0])
+    logits = model({"d": tf.constant([-1.0, 3.0, 2.0, 4.0])}).numpy().reshape(-1)
+    assert logits[0] == pytest.approx(logits[1])  # unknown == the mean of the known values
+    assert logits[2] != pytest.approx(logits[3])  # known values are told apart
+
+
+def test_a_numeric_never_known_in_training_changes_nothing_when_known_later():
+    model = _distance_model([-1.0, -1.0, -1.0])
+    logits = model({"d": tf.constant([-1.0, 0.0, 5.0, 9000.0])}).numpy().reshape(-1)
+    np.testing.assert_allclose(logits, logits[0])
