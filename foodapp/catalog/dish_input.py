@@ -25,3 +25,5 @@ class DishInput:
     is_vegetarian: bool | None = None
     is_vegan: bool | None = None
     is_gluten_free: bool | None = None
+    latitude: float | None = None
+    longitude: float | None = None

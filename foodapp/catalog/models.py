@@ -84,6 +84,9 @@ class Dish(models.Model):
     is_vegetarian = models.BooleanField(default=False)
     is_vegan = models.BooleanField(default=False)
     is_gluten_free = models.BooleanField(default=False)
+    # Where it is served (degrees; a UCI restaurant's place), None when unknown.
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
     # Counters kept current by foodapp.interactions.services as events arrive.
     order_count = models.PositiveIntegerField(default=0)
     rating_count = models.PositiveIntegerField(default=0)

@@ -12,6 +12,7 @@ from django.utils.text import slugify
 
 from foodapp.catalog.dish_input import DishInput
 from foodapp.catalog.models import Course, Cuisine, Dish, Ingredient, Tag
+from foodapp.core.coordinates import coordinates_error
 
 ERROR_NAME_REQUIRED = "name must not be empty."
 ERROR_COURSE = "course {value!r} is not one of: " + ", ".join(Course.values) + "."
@@ -94,15 +95,19 @@ def dish_validate(dish: DishInput) -> None:
         raise DishValidationError(ERROR_SPICE_LEVEL.format(value=dish.spice_level))
     if dish.price is not None and dish.price < Decimal(0):
         raise DishValidationError(ERROR_PRICE.format(value=dish.price))
+    error = coordinates_error(latitude=dish.latitude, longitude=dish.longitude)
+    if error:
+        raise DishValidationError(error)
 
 
 _SCALARS = ("name", "description", "course", "price", "spice_level")
 _FLAGS = ("is_vegetarian", "is_vegan", "is_gluten_free")
+_PLACE = ("latitude", "longitude")
 
 
 def _apply(dish: Dish, data: DishInput, cuisines: dict[str, Cuisine]) -> None:
     """Copy the given (not None) fields of `data` onto `dish`."""
-    for name in _SCALARS + _FLAGS:
+    for name in _SCALARS + _FLAGS + _PLACE:
         value = getattr(data, name)
         if value is not None:
             setattr(dish, name, value.strip() if isinstance(value, str) else value)
@@ -172,7 +177,9 @@ def dishes_upsert_bulk(*, dishes: Sequence[DishInput]) -> UpsertCounts:
         for ext, dish in existing.items():
             _apply(dish, latest[ext], cuisines)
         Dish.objects.bulk_update(
-            list(existing.values()), [*_SCALARS, *_FLAGS, "cuisine", "updated"], batch_size=200
+            list(existing.values()),
+            [*_SCALARS, *_FLAGS, *_PLACE, "cuisine", "updated"],
+            batch_size=200,
         )
         by_ext = {str(d.external_id): d for d in [*created, *existing.values()]}
         _replace_m2m(Dish.tags.through, "tag_id", by_ext, latest, "tags", tags)

@@ -179,6 +179,7 @@ def uci_restaurants(directory: Path) -> list[DishInput]:
     items = []
     for row, place in zip(rows, restaurant_places(rows), strict=True):
         key = row["placeID"]
+        latitude, longitude = _coordinates(row) or (None, None)
         own = cuisines.get(key, [])
         price = row.get("price", "")
         where = ", ".join(place[c].replace("-", " ") for c, _ in PLACE_COLUMNS if place[c])
@@ -198,6 +199,8 @@ def uci_restaurants(directory: Path) -> list[DishInput]:
                 tags=restaurant_tags(row, place, own),
                 ingredients=(),
                 description="Restaurant. " + "; ".join(f for f in facts if f) + ".",
+                latitude=latitude,
+                longitude=longitude,
             )
         )
     return items
@@ -214,12 +217,15 @@ def uci_people(directory: Path) -> list[PersonInput]:
         if payments.get(user):
             attributes["payment"] = payments[user]
         external_id = f"{UCI_PREFIX}{user}"
+        latitude, longitude = _coordinates(row) or (None, None)
         people.append(
             PersonInput(
                 username=imported_username(external_id),
                 favourite_cuisines=tuple(liked.get(user, [])),
                 attributes=attributes,
                 external_id=external_id,
+                latitude=latitude,
+                longitude=longitude,
             )
         )
     return people

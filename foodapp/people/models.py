@@ -22,6 +22,9 @@ class Profile(models.Model):
     diet_restrictions = models.JSONField(default=list, blank=True)
     favourite_cuisines = models.ManyToManyField(Cuisine, blank=True, related_name="fans")
     area = models.CharField(max_length=100, blank=True)
+    # Where they live (degrees; the UCI consumers have it), None when unknown.
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
     # Extra columns of an import (e.g. the UCI consumer profile) kept as they came.
     attributes = models.JSONField(default=dict, blank=True)
     external_id = models.CharField(max_length=100, unique=True, null=True, blank=True)

@@ -16,6 +16,8 @@ class PersonInput:
         diet_restrictions: DietRestriction values ("vegetarian", "vegan", "gluten_free").
         favourite_cuisines: cuisine names, created when missing.
         area: where they live or order to, free text.
+        latitude: where they live, degrees (None: unknown).
+        longitude: where they live, degrees (None: unknown).
         attributes: extra columns of an import, kept as given.
         external_id: the id in the source data; None for people created here.
     """
@@ -25,6 +27,8 @@ class PersonInput:
     diet_restrictions: tuple[str, ...] = ()
     favourite_cuisines: tuple[str, ...] = ()
     area: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
     external_id: str | None = None
 

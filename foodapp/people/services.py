@@ -9,6 +9,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from foodapp.catalog.services import cuisines_get_or_create, label_slug
+from foodapp.core.coordinates import coordinates_error
 from foodapp.people.models import DietRestriction, Profile
 from foodapp.people.person_input import PersonInput, imported_username
 
@@ -22,6 +23,10 @@ class PersonValidationError(ValueError):
     """A person that cannot be written; the message names the field."""
 
 
+# The profile columns an upsert replaces.
+_PROFILE_FIELDS = ("diet_restrictions", "area", "latitude", "longitude", "attributes")
+
+
 def person_validate(person: PersonInput) -> None:
     """Raise PersonValidationError naming the first bad field of `person`."""
     if not person.username.strip():
@@ -29,6 +34,9 @@ def person_validate(person: PersonInput) -> None:
     for diet in person.diet_restrictions:
         if diet not in DietRestriction.values:
             raise PersonValidationError(ERROR_DIET.format(value=diet))
+    error = coordinates_error(latitude=person.latitude, longitude=person.longitude)
+    if error:
+        raise PersonValidationError(error)
 
 
 def people_create_bulk(*, people: Sequence[PersonInput]) -> list[int]:
@@ -67,6 +75,8 @@ def people_create_bulk(*, people: Sequence[PersonInput]) -> list[int]:
                     user_id=user.pk,
                     diet_restrictions=list(person.diet_restrictions),
                     area=person.area,
+                    latitude=person.latitude,
+                    longitude=person.longitude,
                     attributes=person.attributes,
                     external_id=person.external_id,
                 )
@@ -136,8 +146,18 @@ def person_upsert(*, person: PersonInput) -> tuple[int, bool]:
         user.save(update_fields=["first_name"])
         profile.diet_restrictions = list(person.diet_restrictions)
         profile.area = person.area
+        profile.latitude, profile.longitude = person.latitude, person.longitude
         profile.attributes = {**profile.attributes, **person.attributes}
-        profile.save(update_fields=["diet_restrictions", "area", "attributes", "updated"])
+        profile.save(
+            update_fields=[
+                "diet_restrictions",
+                "area",
+                "latitude",
+                "longitude",
+                "attributes",
+                "updated",
+            ]
+        )
         cuisines = cuisines_get_or_create(names=person.favourite_cuisines)
         profile.favourite_cuisines.set(cuisines.values())
     return user.pk, False
@@ -203,11 +223,14 @@ def people_upsert_bulk(*, people: Sequence[PersonInput]) -> tuple[int, int]:
             users.append(profile.user)
             profile.diet_restrictions = list(person.diet_restrictions)
             profile.area = person.area
+            profile.latitude, profile.longitude = person.latitude, person.longitude
             profile.attributes = {**profile.attributes, **person.attributes}
         get_user_model().objects.bulk_update(users, ["first_name"], batch_size=500)
         profiles = list(existing.values())
         Profile.objects.bulk_update(
-            profiles, ["diet_restrictions", "area", "attributes", "updated"], batch_size=500
+            profiles,
+            [*_PROFILE_FIELDS, "updated"],
+            batch_size=500,
         )
         through = Profile.favourite_cuisines.through
         ids = [profile.pk for profile in profiles]
