@@ -14,6 +14,7 @@ from foodapp.catalog.services import (
     dish_create,
     dishes_upsert_bulk,
 )
+from foodapp.core.coordinates import ERROR_COORDINATES
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +60,11 @@ def test_same_name_gets_a_distinct_slug():
     [
         ({"course": "brunch"}, ERROR_COURSE.format(value="brunch")),
         ({"spice_level": 4}, ERROR_SPICE_LEVEL.format(value=4)),
+        (
+            {"latitude": 91.0, "longitude": 0.0},
+            ERROR_COORDINATES.format(latitude=91.0, longitude=0.0),
+        ),
+        ({"latitude": 22.1}, ERROR_COORDINATES.format(latitude=22.1, longitude=None)),
     ],
 )
 def test_a_bad_dish_writes_nothing(fields, message):
@@ -76,3 +82,12 @@ def test_dish_create_makes_unique_slugs_and_links():
     assert (one.slug, two.slug) == ("green-curry", "green-curry-2")
     assert one.cuisine == two.cuisine
     assert [t.slug for t in one.tags.all()] == ["curry"]
+
+
+def test_a_dish_keeps_where_it_is_served_and_an_update_without_it_keeps_it():
+    dishes_upsert_bulk(
+        dishes=[DishInput(external_id="p", name="Place", latitude=22.1, longitude=-101.0)]
+    )
+    dishes_upsert_bulk(dishes=[DishInput(external_id="p", name="Place, renamed")])
+    dish = Dish.objects.get(external_id="p")
+    assert (dish.name, dish.latitude, dish.longitude) == ("Place, renamed", 22.1, -101.0)

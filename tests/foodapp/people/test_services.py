@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from foodapp.catalog.models import Cuisine
+from foodapp.core.coordinates import ERROR_COORDINATES
 from foodapp.people.models import Profile
 from foodapp.people.person_input import PersonInput
 from foodapp.people.services import (
@@ -111,3 +112,15 @@ def test_upsert_bulk_creates_and_updates_in_one_go():
     assert [c.name for c in ann.favourite_cuisines.all()] == ["Greek"]
     assert Profile.objects.get(external_id="B").favourite_cuisines.get().name == "Greek"
     assert people_upsert_bulk(people=[]) == (0, 0)
+
+
+def test_people_keep_their_home_and_a_half_given_or_impossible_one_is_refused():
+    people_upsert_bulk(
+        people=[PersonInput(username="h", external_id="h", latitude=18.9, longitude=-99.2)]
+    )
+    profile = Profile.objects.get(external_id="h")
+    assert (profile.latitude, profile.longitude) == (18.9, -99.2)
+    with pytest.raises(PersonValidationError) as raised:
+        people_upsert_bulk(people=[PersonInput(username="b", external_id="b", longitude=200.0)])
+    assert str(raised.value) == ERROR_COORDINATES.format(latitude=None, longitude=200.0)
+    assert not Profile.objects.filter(external_id="b").exists()
