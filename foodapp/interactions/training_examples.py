@@ -71,6 +71,7 @@ from recommender.datasets.food import (
     SOURCE_ORDER,
     SOURCE_RATING,
     SOURCE_SAMPLED,
+    example_home_distance,
 )
 from recommender.text_match import label_text, naive_match, name_overlap, stems
 
@@ -391,7 +392,7 @@ class _Extractor:
         self.rating_window = rating_window
         self.session_gap = session_gap
         self.rng = rng
-        self.users: OrderedDict[int, dict[str, str]] = OrderedDict()
+        self.users: OrderedDict[int, dict[str, Any]] = OrderedDict()
         self.sessions: OrderedDict[str, _Session] = OrderedDict()
         # Orders of the last rating window, oldest first, and each (person, dish)'s latest.
         self.orders: deque[_Order] = deque()
@@ -478,6 +479,7 @@ class _Extractor:
             "dish_popularity": float(self.popularity.count(dish_id, occurred_at)),
             "text_match": text_match,
             "name_overlap": overlap,
+            "home_distance_km": example_home_distance(self.users[user_id], self.dishes[dish_id]),
             "position": position
             if position is not None and source == SOURCE_IMPRESSION
             else NO_POSITION,

@@ -30,7 +30,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from foodapp.interactions.example_features import dish_features_by_id, user_features_by_id
+from foodapp.interactions.example_features import (
+    dish_features_by_id,
+    user_features_by_id,
+    user_home,
+)
 from foodapp.interactions.models import Event, EventType
 from foodapp.interactions.training_examples import SplitCutoffs, training_examples_iter
 from foodapp.interactions.uci_files import UCI_MIN_POSITIVE_RATING, UCI_PREFIX
@@ -168,13 +172,14 @@ def with_history(columns: Columns, histories: Mapping[str, Sequence[str]]) -> Co
     return found
 
 
-def _person(user: Any, features: Mapping[str, str], history: Sequence[str]) -> Person:
+def _person(user: Any, features: Mapping[str, Any], history: Sequence[str]) -> Person:
     """The person as the ranker sees them, with their training history as the recent bag."""
     return Person(
         user_id=str(user),
         diet=features["user_diet"],
         favourite_cuisines=features["user_favourite_cuisines"],
         area=features["user_area"],
+        home=user_home(features),
         recent=tuple(int(d) for d in history),
     )
 
@@ -184,7 +189,7 @@ def model_score_fn(
 ) -> Callable[[Any, np.ndarray], Any]:
     """score_fn(user, dish ids) of a trained food model, for rank_all_items_metrics; each
     person's history (the dishes they rated in training) is their recent-dishes bag."""
-    people: dict[int, dict[str, str]] = {}
+    people: dict[int, dict[str, Any]] = {}
 
     def score(user: Any, items: np.ndarray) -> np.ndarray:
         if int(user) not in people:

@@ -19,6 +19,7 @@ class Person:
         diet: `|`-joined diet restrictions, e.g. "vegan".
         favourite_cuisines: `|`-joined cuisine names.
         area: where they live, as stated.
+        home: (latitude, longitude) of where they live, None when unknown.
         recent: dish ids ordered in the recent window, newest first (the model's recent bag).
         ordered: every dish id they ordered, newest first (for history and exclude_seen).
         dismissed: dish ids they said "not for me" to; never suggested again.
@@ -28,6 +29,7 @@ class Person:
     diet: str = ""
     favourite_cuisines: str = ""
     area: str = ""
+    home: tuple[float, float] | None = None
     recent: tuple[int, ...] = ()
     ordered: tuple[int, ...] = ()
     dismissed: frozenset[int] = frozenset()

@@ -23,7 +23,14 @@ import numpy as np
 from foodapp.recommendations.catalogue import Catalogue, catalogue_current
 from foodapp.recommendations.request import RankRequest
 from foodapp.recommendations.retrieval import query_relevance
-from recommender.datasets.food import LIST_JOIN, MODEL_INPUTS, SERVING_POSITION, DishPool
+from recommender.datasets.food import (
+    LIST_JOIN,
+    MODEL_INPUTS,
+    NO_DISTANCE,
+    SERVING_POSITION,
+    DishPool,
+    home_distances,
+)
 
 if TYPE_CHECKING:
     from recommender.serving import EncodedItems, Predictor
@@ -72,13 +79,14 @@ def model_inputs(
 def request_inputs(
     catalogue: Catalogue, positions: np.ndarray, request: RankRequest
 ) -> dict[str, np.ndarray]:
-    """The model inputs other than the catalogue's dish columns: the candidates' popularity
-    and relevance, and the person, query and context once."""
+    """The model inputs other than the catalogue's dish columns: the candidates' popularity,
+    relevance and distance from the person's home, and the person, query and context once."""
     count = len(positions)
     person = request.person
     inputs: dict[str, np.ndarray] = {"dish_popularity": catalogue.popularity[positions]}
     match, overlap = query_relevance(catalogue, positions, request.query_stems)
     inputs["text_match"], inputs["name_overlap"] = match, overlap
+    inputs["home_distance_km"] = home_distance_column(catalogue, positions, person.home)
     recent = LIST_JOIN.join(str(d) for d in person.recent)
     for name, value in (
         ("user_id", person.user_id),
@@ -98,6 +106,19 @@ def request_inputs(
     ):
         inputs[name] = np.full(min(count, 1), number, dtype=np.int64)
     return inputs
+
+
+def home_distance_column(
+    catalogue: Catalogue, positions: np.ndarray, home: tuple[float, float] | None
+) -> np.ndarray:
+    """km from the home to each candidate's place (NO_DISTANCE for a dish without one); one
+    NO_DISTANCE for every candidate when there is no home (nothing to compute)."""
+    if home is None:
+        return np.full(min(len(positions), 1), NO_DISTANCE, dtype=np.float32)
+    columns = catalogue.pool.columns
+    return home_distances(
+        home[0], home[1], columns["dish_latitude"][positions], columns["dish_longitude"][positions]
+    )
 
 
 # Per predictor: the dish pool it encoded and the encoded dishes (dropped with the predictor).

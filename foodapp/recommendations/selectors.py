@@ -15,7 +15,7 @@ import numpy as np
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.utils import timezone
 
-from foodapp.interactions.example_features import user_feature_values
+from foodapp.interactions.example_features import user_feature_values, user_home
 from foodapp.interactions.models import Event, EventType
 from foodapp.interactions.query_text import normalize_query
 from foodapp.interactions.selectors import recent_dishes_by_user
@@ -79,6 +79,7 @@ def person_for(*, user: User | None, now: datetime | None = None) -> Person:
         diet=values["user_diet"],
         favourite_cuisines=values["user_favourite_cuisines"],
         area=values["user_area"],
+        home=user_home(values),
         recent=tuple(recent),
         ordered=history,
         dismissed=dishes_dismissed(user_id=user.pk),

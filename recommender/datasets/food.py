@@ -4,8 +4,9 @@ dish, context).
 Django-free and TensorFlow-free at import time (TensorFlow loads only when a model is trained),
 so the web processes and the example extraction can import the schema. Every example is a flat
 dict with exactly the keys of `EXAMPLE_FIELDS`; strings are never None ("" when unknown), numbers
-never NaN. List-like strings (diet, cuisines, tags, ingredients) are `|`-joined and sorted so equal
-sets give equal strings; `user_recent_dishes` is ordered, most recent first.
+never NaN but the coordinates (NaN when unknown; `home_distance_km` is then NO_DISTANCE).
+List-like strings (diet, cuisines, tags, ingredients) are `|`-joined and sorted so equal sets
+give equal strings; `user_recent_dishes` is ordered, most recent first.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ USER_FIELDS: Final[dict[str, FieldKind]] = {
     # Distinct dish ids the person ordered in the RECENT_DAYS before the moment, newest first,
     # at most RECENT_LIMIT: taste and boredom ("I had that yesterday").
     "user_recent_dishes": "string",
+    # Where the person lives (degrees), NaN when unknown; read through home_distance_km.
+    "user_latitude": "float",
+    "user_longitude": "float",
 }
 QUERY_FIELDS: Final[dict[str, FieldKind]] = {
     # The normalised query ("" for the home feed), read whole (for crosses) ...
@@ -64,11 +68,19 @@ DISH_FIELDS: Final[dict[str, FieldKind]] = {
     "dish_is_gluten_free": "int",
     # Orders of the dish in the POPULARITY_DAYS before the moment (a count, not a log).
     "dish_popularity": "float",
+    # Where the dish is served (a restaurant's place, degrees), NaN when unknown.
+    "dish_latitude": "float",
+    "dish_longitude": "float",
 }
 # Query-dish relevance a person can see in the text (recommender.text_match); 0 for the feed.
 RELEVANCE_FIELDS: Final[dict[str, FieldKind]] = {
     "text_match": "float",
     "name_overlap": "float",
+}
+# Person-dish: great-circle km from the person's home to the dish's place (NO_DISTANCE when
+# either is unknown: every simulated person and catalogue dish).
+PLACE_FIELDS: Final[dict[str, FieldKind]] = {
+    "home_distance_km": "float",
 }
 CONTEXT_FIELDS: Final[dict[str, FieldKind]] = {
     "position": "int",
@@ -87,6 +99,7 @@ EXAMPLE_FIELDS: Final[dict[str, FieldKind]] = {
     **QUERY_FIELDS,
     **DISH_FIELDS,
     **RELEVANCE_FIELDS,
+    **PLACE_FIELDS,
     **CONTEXT_FIELDS,
     **META_FIELDS,
     LABEL: "int",
@@ -104,6 +117,8 @@ LIST_JOIN = "|"
 RECENT_DAYS = 14
 RECENT_LIMIT = 10
 POPULARITY_DAYS = 28
+NO_DISTANCE = -1.0
+EARTH_RADIUS_KM = 6371.0
 
 # The three learned rankers of the story, each a model of its own in the store.
 MODEL_NAMES: Final[dict[str, str]] = {
@@ -124,7 +139,8 @@ def build_food_spec() -> FeatureSpec:
     Wide (memorization): query x dish, person x dish, person x cuisine, hour x course, query x
     cuisine, plus the sparse ids and buckets themselves. Deep (generalization): embeddings of the
     person, dish, cuisine, course, tags, ingredients, query words, dish-name words and the
-    person's recent orders, and normalised numerics (price, spice, popularity, hour, relevance).
+    person's recent orders, and normalised numerics (price, spice, popularity, hour, relevance,
+    the log distance from the person's home to the dish's place: 0 where either is unknown).
     Position is an input of both parts, learned from the logs' exploration slots and set to 0 when
     ranking, so position bias is learned and then left out.
     """
@@ -152,6 +168,7 @@ def build_food_spec() -> FeatureSpec:
         NumericFeature("dish_popularity", log1p=True, buckets=10),
         NumericFeature("text_match", buckets=8, nonzero_quantiles=True),
         NumericFeature("name_overlap", buckets=8, nonzero_quantiles=True),
+        NumericFeature("home_distance_km", log1p=True, missing=NO_DISTANCE, wide=False),
         IntegerCategoricalFeature("position", embedding_dim=4),
         IntegerCategoricalFeature("hour", embedding_dim=4),
         IntegerCategoricalFeature("weekday", embedding_dim=2),
@@ -182,6 +199,43 @@ def examples_to_columns(examples: Iterable[Mapping[str, Any]]) -> Columns:
         for name, append in appenders:
             append(example[name])
     return {name: typed_column(values, EXAMPLE_FIELDS[name]) for name, values in lists.items()}
+
+
+def home_distances(
+    user_latitude: Any, user_longitude: Any, dish_latitude: Any, dish_longitude: Any
+) -> np.ndarray:
+    """Great-circle km from each home to each dish's place (haversine, numpy broadcasting:
+    one home against many dishes, or row by row); NO_DISTANCE where a coordinate is NaN.
+
+    Args:
+        user_latitude: the home's latitude(s), degrees (NaN: unknown).
+        user_longitude: the home's longitude(s), degrees.
+        dish_latitude: the dishes' latitudes, degrees (NaN: unknown).
+        dish_longitude: the dishes' longitudes, degrees.
+
+    Returns:
+        float32 km, the broadcast shape of the inputs.
+    """
+    lat1, lon1, lat2, lon2 = (
+        np.radians(np.asarray(v, dtype=np.float64))
+        for v in (user_latitude, user_longitude, dish_latitude, dish_longitude)
+    )
+    with np.errstate(invalid="ignore"):
+        a = (
+            np.sin((lat2 - lat1) / 2) ** 2
+            + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+        )
+        km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return np.where(np.isfinite(km), km, NO_DISTANCE).astype(np.float32)
+
+
+def example_home_distance(user: Mapping[str, Any], dish: Mapping[str, Any]) -> float:
+    """`home_distance_km` of one example from its person's and dish's coordinate fields."""
+    where = (user["user_latitude"], user["user_longitude"])
+    there = (dish["dish_latitude"], dish["dish_longitude"])
+    if any(v != v for v in (*where, *there)):  # NaN: unknown (the fast path of simulated logs)
+        return NO_DISTANCE
+    return float(home_distances(*where, *there))
 
 
 def typed_column(values: Sequence[Any], kind: FieldKind) -> np.ndarray:
@@ -393,6 +447,12 @@ def sample_negatives(
     negatives["dish_popularity"] = pool.popularity_at(draws, negatives["timestamp"])
     negatives["text_match"], negatives["name_overlap"] = relevance_columns(
         list(negatives["query"]), draws, pool
+    )
+    negatives["home_distance_km"] = home_distances(
+        negatives["user_latitude"],
+        negatives["user_longitude"],
+        negatives["dish_latitude"],
+        negatives["dish_longitude"],
     )
     negatives["position"] = np.full(len(rows), NO_POSITION, dtype=np.int64)
     negatives["source"] = typed_column([SOURCE_SAMPLED] * len(rows), "string")

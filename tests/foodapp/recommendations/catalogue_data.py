@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,6 +48,8 @@ def dish_features(dish_id: int) -> dict[str, Any]:
         "dish_is_vegetarian": veg,
         "dish_is_vegan": vegan,
         "dish_is_gluten_free": gf,
+        "dish_latitude": math.nan,
+        "dish_longitude": math.nan,
     }
 
 

@@ -2,21 +2,43 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from foodapp.recommendations.request import Person, RankRequest
-from foodapp.recommendations.scoring import catalogue_items, model_inputs, model_scores
-from recommender.datasets.food import FOOD_SPEC, LABEL, to_examples
+from foodapp.recommendations.scoring import (
+    catalogue_items,
+    home_distance_column,
+    model_inputs,
+    model_scores,
+)
+from recommender.datasets.food import FOOD_SPEC, LABEL, NO_DISTANCE, to_examples
 from recommender.export import export_version
+from recommender.features import FeatureSpec, columns_to_arrays
 from recommender.model import ModelConfig
 from recommender.pipeline import fit
 from recommender.serving import Predictor, load_predictor
-from recommender.training import TrainConfig
+from recommender.training import Examples, TrainConfig
 
-from .catalogue_data import make_catalogue
+from .catalogue_data import dish_features, make_catalogue
+
+
+def placed_catalogue():
+    """The test catalogue with dishes 1-6 placed 0-5 hundredths of a degree north of home."""
+    return make_catalogue(
+        {
+            d: {
+                **dish_features(d),
+                "dish_latitude": 22.15 + (d - 1) / 100,
+                "dish_longitude": -100.98,
+            }
+            for d in range(1, 7)
+        }
+    )
+
 
 pytestmark = pytest.mark.slow  # trains a model
 
@@ -24,6 +46,7 @@ PEOPLE = (
     Person(),
     Person(user_id="7", diet="vegetarian", favourite_cuisines="Italian", area="north", recent=(4,)),
     Person(user_id="9", favourite_cuisines="Chinese|Thai", area="south", recent=(1, 12, 2)),
+    Person(user_id="11", area="slp", recent=(3,), home=(22.15, -100.98)),
 )
 QUERIES = ("", "fried chicken", "latte", "pizza", "unknown words")
 
@@ -32,7 +55,7 @@ def _requests() -> list[RankRequest]:
     return [
         RankRequest(person=person, query=query, hour=hour, weekday=day, device=device)
         for person, hour, day, device in zip(
-            PEOPLE, (8, 12, 20), (0, 3, 6), ("ios", "", "web"), strict=True
+            PEOPLE, (8, 12, 20, 13), (0, 3, 6, 2), ("ios", "", "web", "android"), strict=True
         )
         for query in QUERIES
     ]
@@ -58,7 +81,7 @@ def _training_columns(catalogue) -> dict[str, np.ndarray]:
 @pytest.fixture(scope="module")
 def food_predictor(tmp_path_factory: pytest.TempPathFactory) -> Predictor:
     """A tiny wide & deep food model trained on the test catalogue, exported and loaded."""
-    columns = _training_columns(make_catalogue())
+    columns = _training_columns(placed_catalogue())
     trained = fit(
         spec=FOOD_SPEC,
         train_columns=columns,
@@ -147,3 +170,56 @@ def test_a_remote_predictor_has_nothing_to_warm_up() -> None:
     from foodapp.recommendations.scoring import predictor_warm_up
 
     predictor_warm_up(object())  # type: ignore[arg-type]  # no encode_items: returns at once
+
+
+def test_the_distance_from_home_is_computed_per_candidate_from_the_catalogues_places():
+    catalogue = placed_catalogue()
+    positions = np.array([0, 5, 6, 11])  # dishes 1, 6 (placed), 7, 12 (not)
+    found = home_distance_column(catalogue, positions, (22.15, -100.98))
+    np.testing.assert_allclose(found[:2], [0.0, 5 * 1.112], atol=0.01)
+    assert found[2:].tolist() == [NO_DISTANCE, NO_DISTANCE]
+    # Without a home: one value standing for every candidate.
+    assert home_distance_column(catalogue, positions, None).tolist() == [NO_DISTANCE]
+    request = RankRequest(person=PEOPLE[3])
+    assert (
+        model_inputs(catalogue, positions, request)["home_distance_km"].tolist() == found.tolist()
+    )
+
+
+def test_people_with_and_without_a_home_score_alike_on_the_encoded_and_raw_paths(food_predictor):
+    catalogue = placed_catalogue()
+    positions = np.arange(len(catalogue))
+    for person in (PEOPLE[3], replace(PEOPLE[3], home=None)):
+        request = RankRequest(person=person, query="chicken")
+        scores = model_scores(food_predictor, catalogue, positions, request, explain=True)
+        logits, _ = _raw_scores(food_predictor, catalogue, positions, request)
+        np.testing.assert_allclose(scores.logits, logits, atol=1e-5)
+        assert np.isfinite(scores.logits).all()
+
+
+def test_a_version_exported_before_the_distance_input_still_serves(tmp_path):
+    spec = FeatureSpec(
+        features=tuple(f for f in FOOD_SPEC.features if f.name != "home_distance_km"), label=LABEL
+    )
+    columns = _training_columns(placed_catalogue())
+    del columns["home_distance_km"]
+    trained = fit(
+        spec=spec,
+        train_columns=columns,
+        train=Examples(features=columns_to_arrays(spec, columns), labels=columns[LABEL]),
+        validation=None,
+        model_config=ModelConfig(hidden_units=(8,), dropout=0.0),
+        train_config=TrainConfig(epochs=1, batch_size=64, patience=0, seed=7),
+    )
+    export_version(trained.model, trained.adapted, models_dir=tmp_path, name="old", metadata={})
+    old = load_predictor(tmp_path, "old")
+    assert "home_distance_km" not in old.input_schema()
+    catalogue = placed_catalogue()
+    positions = np.arange(len(catalogue))
+    homed = RankRequest(person=PEOPLE[3])
+    unhomed = RankRequest(person=replace(PEOPLE[3], home=None))
+    with_home = model_scores(old, catalogue, positions, homed, explain=False)
+    without = model_scores(old, catalogue, positions, unhomed, explain=False)
+    np.testing.assert_allclose(with_home.logits, without.logits, atol=1e-6)
+    raw, _ = _raw_scores(old, catalogue, positions, homed)
+    np.testing.assert_allclose(with_home.logits, raw, atol=1e-5)

@@ -35,6 +35,8 @@ def dish_row(dish_id: int) -> dict:
         "dish_is_vegetarian": dish_id % 2,
         "dish_is_vegan": 0,
         "dish_is_gluten_free": 0,
+        "dish_latitude": np.nan,
+        "dish_longitude": np.nan,
     }
 
 
@@ -58,12 +60,15 @@ def example(
         "user_favourite_cuisines": CUISINES[user % 3],
         "user_area": "north",
         "user_recent_dishes": "",
+        "user_latitude": np.nan,
+        "user_longitude": np.nan,
         "query": query,
         "query_text": query,
         **DISHES[dish],
         "dish_popularity": 3.0,
         "text_match": 1.0 if query and "chicken" in DISHES[dish]["dish_name"].lower() else 0.0,
         "name_overlap": 0.0,
+        "home_distance_km": food.NO_DISTANCE,
         "position": position,
         "hour": 12,
         "weekday": 2,
@@ -250,3 +255,47 @@ def test_train_and_export_learns_tastes_and_explains_itself(tmp_path, model_type
         assert "7" in content["tokens"]
     else:
         assert "query_x_dish" in parts["contributions"]
+
+
+# San Luis Potosi and Cuernavaca: 402.7 km apart as the crow flies (haversine, R = 6371 km).
+SLP = (22.1520, -100.9765)
+CUERNAVACA = (18.9242, -99.2216)
+
+
+def test_home_distances_are_great_circle_km_and_no_distance_when_a_place_is_unknown():
+    found = food.home_distances(
+        SLP[0],
+        SLP[1],
+        np.array([SLP[0], CUERNAVACA[0], np.nan]),
+        np.array([SLP[1], CUERNAVACA[1], np.nan]),
+    )
+    assert found.dtype == np.float32
+    assert found[0] == pytest.approx(0.0, abs=1e-3)
+    assert found[1] == pytest.approx(402.7, abs=0.1)
+    assert found[2] == food.NO_DISTANCE
+    unknown_home = food.home_distances(np.nan, np.nan, np.array([SLP[0]]), np.array([SLP[1]]))
+    assert unknown_home.tolist() == [food.NO_DISTANCE]
+    user = {"user_latitude": SLP[0], "user_longitude": SLP[1]}
+    dish = {"dish_latitude": CUERNAVACA[0], "dish_longitude": CUERNAVACA[1]}
+    assert food.example_home_distance(user, dish) == pytest.approx(float(found[1]))
+    no_home = {"user_latitude": np.nan, "user_longitude": np.nan}
+    assert food.example_home_distance(no_home, dish) == food.NO_DISTANCE
+
+
+def test_sampled_negatives_get_the_distance_from_the_persons_home_to_their_own_dish():
+    placed = {
+        d: {**row, "dish_latitude": SLP[0] + d / 100, "dish_longitude": SLP[1]}
+        for d, row in DISHES.items()
+    }
+    _, pool = dish_pool_build(placed)
+    row = {
+        **example(1, 1, label=1, t=1.0, source="order"),
+        "user_latitude": SLP[0],
+        "user_longitude": SLP[1],
+    }
+    negatives = sample_negatives(
+        examples_to_columns([row]), pool, per_positive=11, rng=np.random.default_rng(1)
+    )
+    for dish, km in zip(negatives["dish_id"], negatives["home_distance_km"], strict=True):
+        # 0.01 degree of latitude is 1.112 km.
+        assert km == pytest.approx(1.112 * int(dish), rel=1e-3)
