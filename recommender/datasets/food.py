@@ -142,7 +142,9 @@ def build_food_spec() -> FeatureSpec:
     person's recent orders, and normalised numerics (price, spice, popularity, hour, relevance,
     the log distance from the person's home to the dish's place: 0 where either is unknown).
     Position is an input of both parts, learned from the logs' exploration slots and set to 0 when
-    ranking, so position bias is learned and then left out.
+    ranking, so position bias is learned and then left out. The distance is an input of both
+    parts too (on the wide side one weight on its normalised log): chosen on the UCI validation
+    carve, v4's mean over seeds 42-44 was 0.323 with it, 0.309 deep only (item-kNN 0.216).
     """
     features: list[Feature] = [
         CategoricalFeature("user_id", embedding_dim=16),
@@ -168,7 +170,7 @@ def build_food_spec() -> FeatureSpec:
         NumericFeature("dish_popularity", log1p=True, buckets=10),
         NumericFeature("text_match", buckets=8, nonzero_quantiles=True),
         NumericFeature("name_overlap", buckets=8, nonzero_quantiles=True),
-        NumericFeature("home_distance_km", log1p=True, missing=NO_DISTANCE, wide=False),
+        NumericFeature("home_distance_km", log1p=True, missing=NO_DISTANCE),
         IntegerCategoricalFeature("position", embedding_dim=4),
         IntegerCategoricalFeature("hour", embedding_dim=4),
         IntegerCategoricalFeature("weekday", embedding_dim=2),
