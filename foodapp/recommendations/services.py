@@ -18,7 +18,7 @@ from foodapp.training.models import ModelVersion
 
 def impressions_record(
     *,
-    user_id: int,
+    user_id: int | None,
     ranking: Ranking,
     query: str = "",
     session_id: str = "",
@@ -28,7 +28,7 @@ def impressions_record(
     """Log one impression per suggestion shown, with its position, ranker and model version.
 
     Args:
-        user_id: who saw them.
+        user_id: who saw them (None: a guest, told apart by session_id).
         ranking: what was shown (from recommendations_for or dishes_similar).
         query: the query typed ("" for the feed).
         session_id: the app session.

@@ -18,7 +18,7 @@ DISMISS_VALUE = -1.0  # a dismissal is negative feedback
 
 def _event(
     *,
-    user_id: int,
+    user_id: int | None,
     event_type: str,
     dish: Dish,
     origin: Origin,
@@ -77,8 +77,10 @@ def dish_dismiss(*, user_id: int, dish: Dish, origin: Origin, session_id: str = 
     )
 
 
-def suggestion_click(*, user_id: int, dish: Dish, origin: Origin, session_id: str = "") -> Event:
-    """A click on a shown dish."""
+def suggestion_click(
+    *, user_id: int | None, dish: Dish, origin: Origin, session_id: str = ""
+) -> Event:
+    """A click on a shown dish (user_id None: a guest's, told apart by session_id)."""
     return _event(
         user_id=user_id,
         event_type=EventType.CLICK,
@@ -100,9 +102,10 @@ def search_record(*, user_id: int, query: str, session_id: str = "") -> Event:
 
 
 def lists_shown_record(
-    *, user_id: int, lists: Iterable[SuggestionList], session_id: str = ""
+    *, user_id: int | None, lists: Iterable[SuggestionList], session_id: str = ""
 ) -> int:
-    """One impression per dish shown, with the ranker and version of the list that placed it.
+    """One impression per dish shown, with the ranker and version of the list that placed it
+    (user_id None: a guest's, told apart by session_id).
 
     Returns:
         How many impressions were stored.

@@ -21,32 +21,26 @@ from foodapp.interactions.query_text import MAX_QUERY_LENGTH, normalize_query
 from foodapp.web import selectors, services
 from foodapp.web.forms import DishActionForm, PersonaForm, RatingForm
 from foodapp.web.origin import origin_from_params
+from foodapp.web.visitor import visit_session_key, visitor_user_id
 
 SEARCH_SIZE = 12
 
 
-def _session_id(request: HttpRequest) -> str:
-    """The browser session's key (events of one visit share it)."""
-    return request.session.session_key or ""
-
-
-def _user_id(request: HttpRequest) -> int | None:
-    """The signed-in person's id, or None for a guest."""
-    return int(request.user.pk) if request.user.is_authenticated else None
-
-
 def _signed_in_id(request: HttpRequest) -> int:
     """The id of the person a login_required view serves."""
-    user_id = _user_id(request)
+    user_id = visitor_user_id(request)
     assert user_id is not None, "login_required lets only signed-in people in"
     return user_id
 
 
 def _shown(request: HttpRequest, lists: list[selectors.SuggestionList]) -> None:
-    """Log impressions of what a signed-in person is about to see (guests have no log)."""
-    user_id = _user_id(request)
-    if user_id is not None:
-        services.lists_shown_record(user_id=user_id, lists=lists, session_id=_session_id(request))
+    """Log impressions of what the person or guest is about to see (a guest's by session)."""
+    if any(shown.cards for shown in lists):
+        services.lists_shown_record(
+            user_id=visitor_user_id(request),
+            lists=lists,
+            session_id=visit_session_key(request),
+        )
 
 
 def _back(request: HttpRequest, dish: Dish | None) -> HttpResponseRedirect:
@@ -90,9 +84,11 @@ def search(request: HttpRequest) -> HttpResponse:
                 title="What v1 naive matching would have returned",
             )
             lists.append(naive)
-        user_id = _user_id(request)
+        user_id = visitor_user_id(request)
         if user_id is not None:
-            services.search_record(user_id=user_id, query=raw, session_id=_session_id(request))
+            services.search_record(
+                user_id=user_id, query=raw, session_id=visit_session_key(request)
+            )
         _shown(request, lists)
     context = {"query": query, "raw_query": raw, "compare": compare, "lists": lists}
     template = "web/_search_results.html" if is_htmx(request) else "web/search.html"
@@ -122,7 +118,7 @@ def order(request: HttpRequest) -> HttpResponse:
         user_id=_signed_in_id(request),
         dish=dish,
         origin=origin_from_params(request.POST),
-        session_id=_session_id(request),
+        session_id=visit_session_key(request),
     )
     messages.success(request, f"Ordered {dish.name} (a demo order: nothing to pay).")
     return _back(request, dish)
@@ -140,7 +136,7 @@ def rate(request: HttpRequest) -> HttpResponse:
         dish=dish,
         rating=form.cleaned_data["rating"],
         origin=origin_from_params(request.POST),
-        session_id=_session_id(request),
+        session_id=visit_session_key(request),
     )
     messages.success(request, f"Rated {dish.name} {form.cleaned_data['rating']} of 5.")
     return _back(request, dish)
@@ -157,7 +153,7 @@ def dismiss(request: HttpRequest) -> HttpResponse:
         user_id=_signed_in_id(request),
         dish=dish,
         origin=origin_from_params(request.POST),
-        session_id=_session_id(request),
+        session_id=visit_session_key(request),
     )
     if is_htmx(request):  # the card is replaced in place
         return render(request, "web/_dismissed.html", {"dish": dish})
@@ -167,16 +163,14 @@ def dismiss(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def click(request: HttpRequest, dish_id: int) -> HttpResponse:
-    """A click on a suggestion: logged (for a signed-in person), then the dish's page."""
+    """A click on a suggestion: logged (a guest's by session), then the dish's page."""
     dish = get_object_or_404(Dish, pk=dish_id)
-    user_id = _user_id(request)
-    if user_id is not None:
-        services.suggestion_click(
-            user_id=user_id,
-            dish=dish,
-            origin=origin_from_params(request.GET),
-            session_id=_session_id(request),
-        )
+    services.suggestion_click(
+        user_id=visitor_user_id(request),
+        dish=dish,
+        origin=origin_from_params(request.GET),
+        session_id=visit_session_key(request),
+    )
     return redirect(reverse("catalog:dish-detail", args=[dish.slug]))
 
 

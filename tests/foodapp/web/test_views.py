@@ -143,11 +143,24 @@ def test_search_ranks_explains_logs_and_compares_with_v1(client, catalogue_in_db
     assert "What v1 naive" not in partial.content.decode()
 
 
-def test_a_guest_gets_popular_varied_suggestions_and_no_log(client, catalogue_in_db):
+def test_a_guest_gets_popular_varied_suggestions_logged_under_one_visit(client, catalogue_in_db):
     html = client.get("/").content.decode()
     assert "Popular and varied" in html and names_in(html)
     assert "Not for me" not in html  # actions only for a signed-in person
-    assert not Event.objects.exists()
+    visit = client.session.session_key
+    assert visit  # the first page gave the guest a session (and its cookie)
+    shown = Event.objects.filter(event_type=EventType.IMPRESSION)
+    assert shown.count() == len(names_in(html))
+    assert set(shown.values_list("user_id", "session_id", "ranker")) == {(None, visit, "v1")}
+    search = client.get("/search/", {"q": "tacos"}).content.decode()
+    client.get("/dishes/lasagna/")
+    assert client.session.session_key == visit
+    assert set(Event.objects.values_list("user_id", "session_id")) == {(None, visit)}
+    assert shown.filter(query="tacos").count() == len(names_in(search))
+    assert not Event.objects.filter(event_type=EventType.SEARCH).exists()  # searches: people's
+    other = Client()
+    other.get("/")
+    assert other.session.session_key not in ("", None, visit)
 
 
 def test_a_sign_up_with_favourite_cuisines_gets_them_on_the_first_page(client, catalogue_in_db):
