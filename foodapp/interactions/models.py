@@ -38,6 +38,10 @@ class EventQuerySet(models.QuerySet["Event"]):
         """Only the events of signed-in people: no guest's (what trains models and A/B counts)."""
         return self.filter(user__isnull=False)
 
+    def of_guests(self) -> EventQuerySet:
+        """Only guests' events (no user; each visit is one session_id)."""
+        return self.filter(user__isnull=True)
+
 
 class Event(models.Model):
     # The FK columns carry no single-column index (the composite indexes below lead with them)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from foodapp.interactions.models import Event, EventType
+from foodapp.interactions.selectors import impression_latest
 from foodapp.interactions.services import EventInput, event_record, events_record_bulk
 from foodapp.recommendations.engine import Ranking
 from foodapp.recommendations.models import Evaluation
@@ -84,27 +85,16 @@ def order_from_suggestion_record(
         EventValidationError: naming the bad field (an unknown user or dish).
     """
     moment = occurred_at or timezone.now()
-    shown = (
-        Event.objects.filter(
-            user_id=user_id,
-            dish_id=dish_id,
-            session_id=session_id,
-            event_type=EventType.IMPRESSION,
-            occurred_at__lte=moment,
-        )
-        .order_by("-occurred_at", "-id")
-        .values("model_version", "ranker", "position")
-        .first()
-    )
+    shown = impression_latest(dish_id=dish_id, user_id=user_id, session_id=session_id, until=moment)
     return event_record(
         user_id=user_id,
         event_type=EventType.ORDER,
         occurred_at=moment,
         dish_id=dish_id,
         session_id=session_id,
-        position=shown["position"] if shown else None,
-        model_version=shown["model_version"] if shown else None,
-        ranker=shown["ranker"] if shown else None,
+        position=shown.position if shown else None,
+        model_version=shown.model_version if shown else None,
+        ranker=shown.ranker if shown else None,
         device=device,
     )
 

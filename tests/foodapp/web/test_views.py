@@ -4,17 +4,21 @@ impressions, the persona switch, escaping and the security headers."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from foodapp.catalog.models import Dish
 from foodapp.interactions.models import Event, EventType
+from foodapp.interactions.services import event_record
 from foodapp.web.forms import ERROR_NOT_A_PERSONA
+from foodapp.web.selectors import ATTRIBUTION_WINDOW
 from tests.foodapp.catalog.factories import CuisineFactory, DishFactory
-from tests.foodapp.people.factories import ProfileFactory
+from tests.foodapp.people.factories import ProfileFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -187,16 +191,19 @@ def test_a_sign_up_with_favourite_cuisines_gets_them_on_the_first_page(client, c
 def test_an_order_is_logged_with_its_origin_and_changes_the_next_suggestions(
     client, catalogue_in_db, person
 ):
-    dish = Dish.objects.get(name="Lasagna")
     before = client.get("/").content.decode()
     assert "Because you ordered" not in before
+    dish = Dish.objects.get(name=names_in(before)[1])
+    shown = Event.objects.filter(user=person, event_type=EventType.IMPRESSION, dish=dish)
+    impression = shown.order_by("-occurred_at", "-id").first()
     response = client.post(
         "/order/",
         {
             "dish": dish.pk,
+            # Forged: no impression of the dish says so. The logged one (v1, no model) counts.
             "ranker": "v4",
             "model_version": "food_wide_deep:3",
-            "position": "2",
+            "position": "7",
             "q": "italian food",
             "next": "/search/?q=italian",
         },
@@ -205,15 +212,79 @@ def test_an_order_is_logged_with_its_origin_and_changes_the_next_suggestions(
     event = Event.objects.get(user=person, event_type=EventType.ORDER)
     assert (event.dish_id, event.ranker, event.model_version, event.position, event.query) == (
         dish.pk,
-        "v4",
-        "food_wide_deep:3",
-        2,
-        "italian food",
+        "v1",
+        None,
+        impression.position,
+        "",
     )
     after = client.get("/").content.decode()
-    assert "Because you ordered Lasagna" in after
+    assert f"Because you ordered {dish.name}" in after
     history = client.get("/history/").content.decode()
-    assert "Lasagna" in history and "ordered" in history
+    assert dish.name in history and "ordered" in history
+
+
+def shown_to(user, dish, *, ago: timedelta, session: str = "", **origin) -> None:
+    """Log an impression of `dish` by `user` (None: a guest's visit `session`) `ago` ago."""
+    event_record(
+        user_id=user.pk if user is not None else None,
+        event_type=EventType.IMPRESSION,
+        dish_id=dish.pk,
+        occurred_at=timezone.now() - ago,
+        session_id=session,
+        **origin,
+    )
+
+
+FORGED = {"ranker": "v4", "model_version": "food_wide_deep:3", "position": "0", "q": "pizza"}
+
+
+def test_an_action_without_an_impression_behind_it_credits_no_ranker(
+    client, catalogue_in_db, person
+):
+    dish, other = Dish.objects.get(name="Lasagna"), UserFactory()
+    client.get("/")  # the browser session exists
+    shown_to(other, dish, ago=timedelta(minutes=1), ranker="v2", position=1)
+    shown_to(None, dish, ago=timedelta(minutes=1), session=client.session.session_key, ranker="v2")
+    shown_to(person, dish, ago=ATTRIBUTION_WINDOW + timedelta(minutes=1), ranker="v2")
+    for url in ("/order/", "/dismiss/", "/rate/"):
+        assert client.post(url, {"dish": dish.pk, "rating": "4", **FORGED}).status_code == 302
+    stored = Event.objects.filter(user=person, dish=dish).exclude(event_type=EventType.IMPRESSION)
+    assert stored.count() == 3
+    assert set(stored.values_list("ranker", "model_version", "position", "query")) == {
+        (None, None, None, "")
+    }
+
+
+def test_the_posted_origin_chooses_among_the_impressions_of_the_dish(
+    client, catalogue_in_db, person
+):
+    dish = Dish.objects.get(name="Lasagna")
+    shown_to(person, dish, ago=timedelta(minutes=2), ranker="v1", position=3)
+    shown_to(
+        person,
+        dish,
+        ago=timedelta(minutes=1),
+        ranker="v4",
+        model_version="food_wide_deep:3",
+        position=0,
+        query="pizza",
+    )
+    claims = (
+        {"ranker": "v1", "position": "3"},  # the older impression: it backs the claim
+        FORGED,  # the newer one, exactly
+        {},  # nothing claimed: the newest
+        {"ranker": "v2", "position": "3"},  # no impression says so: the newest
+    )
+    for claim in claims:
+        client.post("/order/", {"dish": dish.pk, **claim})
+    orders = Event.objects.filter(user=person, event_type=EventType.ORDER).order_by("id")
+    newest = ("v4", "food_wide_deep:3", 0, "pizza")
+    assert list(orders.values_list("ranker", "model_version", "position", "query")) == [
+        ("v1", None, 3, ""),
+        newest,
+        newest,
+        newest,
+    ]
 
 
 def test_an_order_to_another_site_returns_to_the_dish_page(client, catalogue_in_db, person):
@@ -312,6 +383,7 @@ def test_every_form_needs_its_csrf_token(catalogue_in_db):
 
 def test_a_click_is_logged_with_its_origin_then_opens_the_dish(client, catalogue_in_db, person):
     dish = Dish.objects.get(name="Espresso")
+    shown_to(person, dish, ago=timedelta(seconds=5), ranker="v2", position=4, query="coffee")
     response = client.get(f"/go/{dish.pk}/", {"ranker": "v2", "position": "4", "q": "coffee"})
     assert response.status_code == 302 and response["Location"] == f"/dishes/{dish.slug}/"
     click = Event.objects.get(event_type=EventType.CLICK)
