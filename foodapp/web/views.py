@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,7 +19,7 @@ from foodapp.catalog.models import Dish
 from foodapp.core.htmx import is_htmx
 from foodapp.interactions.query_text import MAX_QUERY_LENGTH, normalize_query
 from foodapp.web import selectors, services
-from foodapp.web.forms import DishActionForm, PersonaForm, RatingForm
+from foodapp.web.forms import ClickForm, DishActionForm, PersonaForm, RatingForm
 from foodapp.web.origin import origin_from_params
 from foodapp.web.visitor import visit_session_key, visitor_user_id
 
@@ -161,16 +161,27 @@ def dismiss(request: HttpRequest) -> HttpResponse:
     return _back(request, None)
 
 
-@require_GET
-def click(request: HttpRequest, dish_id: int) -> HttpResponse:
-    """A click on a suggestion: logged (a guest's by session), then the dish's page."""
-    dish = get_object_or_404(Dish, pk=dish_id)
+@require_POST
+def click(request: HttpRequest) -> HttpResponse:
+    """A click on a suggestion, posted by static/js/suggestion-clicks.js as its link is followed
+    (a guest's logged by session): 204, or 400 with what was wrong."""
+    form = ClickForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
     services.suggestion_click(
         user_id=visitor_user_id(request),
-        dish=dish,
-        origin=origin_from_params(request.GET),
+        dish=form.cleaned_data["dish"],
+        origin=form.origin(),
         session_id=visit_session_key(request),
     )
+    return HttpResponse(status=204)
+
+
+@require_GET
+def dish_go(request: HttpRequest, dish_id: int) -> HttpResponse:
+    """The old click link (pages from before clicks were posted): the dish's page, logging
+    nothing, since a GET that a prefetcher or a crawler follows must not count as a click."""
+    dish = get_object_or_404(Dish, pk=dish_id)
     return redirect(reverse("catalog:dish-detail", args=[dish.slug]))
 
 

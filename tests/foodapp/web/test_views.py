@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from html import unescape
+from urllib.parse import parse_qsl
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -14,6 +16,7 @@ from django.utils import timezone
 
 from foodapp.catalog.models import Dish
 from foodapp.interactions.models import Event, EventType
+from foodapp.interactions.query_text import MAX_QUERY_LENGTH
 from foodapp.interactions.services import event_record
 from foodapp.web.forms import ERROR_NOT_A_PERSONA
 from foodapp.web.selectors import ATTRIBUTION_WINDOW
@@ -25,7 +28,15 @@ pytestmark = pytest.mark.django_db
 
 def names_in(html: str) -> list[str]:
     """Dish names linked from a dish list or a suggestion list, in page order."""
-    return re.findall(r'<a href="/(?:dishes/[^"/]+/|go/\d+/[^"]*)">([^<]+)</a>', html)
+    return re.findall(r'<a href="/dishes/[^"/]+/"[^>]*>([^<]+)</a>', html)
+
+
+def card_links(html: str) -> dict[str, tuple[str, str, str]]:
+    """Each suggestion card's dish name -> (link, dish id, origin) as the page renders them."""
+    found = re.findall(
+        r'<a href="([^"]+)" data-click-dish="(\d+)" data-click-origin="([^"]*)">([^<]+)</a>', html
+    )
+    return {name: (href, dish, unescape(origin)) for href, dish, origin, name in found}
 
 
 @pytest.fixture
@@ -374,25 +385,81 @@ def test_every_form_needs_its_csrf_token(catalogue_in_db):
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(ProfileFactory().user)
     dish = Dish.objects.first()
-    for url in ("/order/", "/rate/", "/dismiss/", "/personas/"):
+    for url in ("/order/", "/rate/", "/dismiss/", "/personas/", "/clicks/"):
         assert strict.post(url, {"dish": dish.pk, "rating": "3"}).status_code == 403, url
     assert not Event.objects.exists()
     page = strict.get(f"/dishes/{dish.slug}/").content.decode()
     assert page.count('name="csrfmiddlewaretoken"') >= 3  # log out, order, rate
 
 
-def test_a_click_is_logged_with_its_origin_then_opens_the_dish(client, catalogue_in_db, person):
+def test_a_click_is_posted_answered_204_and_logged_with_the_impression_behind_it(
+    client, catalogue_in_db, person
+):
     dish = Dish.objects.get(name="Espresso")
     shown_to(person, dish, ago=timedelta(seconds=5), ranker="v2", position=4, query="coffee")
-    response = client.get(f"/go/{dish.pk}/", {"ranker": "v2", "position": "4", "q": "coffee"})
-    assert response.status_code == 302 and response["Location"] == f"/dishes/{dish.slug}/"
+    claim = {"ranker": "v2", "position": "4", "q": "coffee"}
+    response = client.post("/clicks/", {"dish": dish.pk, **claim})
+    assert response.status_code == 204 and not response.content
     click = Event.objects.get(event_type=EventType.CLICK)
-    assert (click.dish_id, click.ranker, click.position, click.query) == (
+    assert (click.user_id, click.dish_id, click.ranker, click.position, click.query) == (
+        person.pk,
         dish.pk,
         "v2",
         4,
         "coffee",
     )
+    assert click.session_id == client.session.session_key
+    assert client.get("/clicks/").status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({}, "dish", "This field is required"),
+        ({"dish": "999999"}, "dish", "That dish does not exist"),
+        ({"dish": "DISH", "position": "-1"}, "position", "greater than or equal to 0"),
+        ({"dish": "DISH", "position": "first"}, "position", "Enter a whole number"),
+        ({"dish": "DISH", "ranker": "v9"}, "ranker", "ranker: one of v1, "),
+        ({"dish": "DISH", "model_version": "latest"}, "model_version", "<model>:<number>"),
+        ({"dish": "DISH", "q": "x" * 300}, "q", f"at most {MAX_QUERY_LENGTH} characters"),
+    ],
+)
+def test_a_bad_click_answers_400_saying_what_was_wrong_and_stores_nothing(
+    client, catalogue_in_db, data, field, message
+):
+    dish = Dish.objects.first()
+    data = {key: str(dish.pk) if value == "DISH" else value for key, value in data.items()}
+    response = client.post("/clicks/", data)
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    errors = response.json()["errors"]
+    assert list(errors) == [field] and message in errors[field][0]["message"]
+    assert not Event.objects.filter(event_type=EventType.CLICK).exists()
+
+
+def test_a_guests_click_is_logged_under_their_visit(client, catalogue_in_db):
+    html = client.get("/").content.decode()
+    href, dish_id, origin = next(iter(card_links(html).values()))
+    assert client.post("/clicks/", {"dish": dish_id, **dict(parse_qsl(origin))}).status_code == 204
+    click = Event.objects.get(event_type=EventType.CLICK)
+    impression = Event.objects.get(event_type=EventType.IMPRESSION, dish_id=dish_id)
+    assert click.user_id is None and click.session_id == client.session.session_key
+    assert (click.ranker, click.position) == ("v1", impression.position)
+    assert client.get(href).status_code == 200
+
+
+def test_card_links_go_straight_to_the_dish_and_the_old_click_link_logs_nothing(
+    client, catalogue_in_db, person
+):
+    html = client.get("/").content.decode()
+    links = card_links(html)
+    assert links and 'data-click-url="/clicks/"' in html and 'data-csrf-token="' in html
+    for name, (href, _, origin) in links.items():
+        assert href == reverse("catalog:dish-detail", args=[Dish.objects.get(name=name).slug])
+        assert dict(parse_qsl(origin))["ranker"] == "v1"
+    dish = Dish.objects.get(name="Espresso")
+    response = client.get(f"/go/{dish.pk}/", {"ranker": "v1", "position": "0"})
+    assert response.status_code == 302 and response["Location"] == f"/dishes/{dish.slug}/"
+    assert not Event.objects.filter(event_type=EventType.CLICK).exists()
     assert client.get("/go/999999/").status_code == 404
 
 
@@ -402,7 +469,7 @@ def test_the_home_page_logs_impressions_for_a_signed_in_person(client, catalogue
     impressions = Event.objects.filter(user=person, event_type=EventType.IMPRESSION)
     assert impressions.count() == len(shown) > 0
     assert sorted(impressions.values_list("position", flat=True))[:2] == [0, 1]
-    assert "/go/" in html and "ranker=v1" in html  # clicks carry the origin too
+    assert 'data-click-origin="ranker=v1' in html  # clicks carry the origin too
 
 
 # --- Personas ---------------------------------------------------------------------------------
