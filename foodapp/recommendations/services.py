@@ -17,6 +17,35 @@ from foodapp.recommendations.models import Evaluation
 from foodapp.training.models import ModelVersion
 
 
+def impression_inputs(
+    *,
+    user_id: int,
+    ranking: Ranking,
+    query: str = "",
+    session_id: str = "",
+    device: str = "",
+    occurred_at: datetime | None = None,
+) -> list[EventInput]:
+    """The impression events of one shown list (see impressions_record), not yet stored."""
+    moment = occurred_at or timezone.now()
+    version = f"{ranking.model_name}:{ranking.version}" if ranking.version is not None else None
+    return [
+        EventInput(
+            user_id=user_id,
+            event_type=EventType.IMPRESSION,
+            occurred_at=moment,
+            dish_id=suggestion.dish_id,
+            session_id=session_id,
+            query=query,
+            position=suggestion.rank - 1,
+            model_version=version,
+            ranker=ranking.ranker,
+            device=device,
+        )
+        for suggestion in ranking.suggestions
+    ]
+
+
 def impressions_record(
     *,
     user_id: int | None,
@@ -39,23 +68,14 @@ def impressions_record(
     Returns:
         How many impressions were stored.
     """
-    moment = occurred_at or timezone.now()
-    version = f"{ranking.model_name}:{ranking.version}" if ranking.version is not None else None
-    events = [
-        EventInput(
-            user_id=user_id,
-            event_type=EventType.IMPRESSION,
-            occurred_at=moment,
-            dish_id=suggestion.dish_id,
-            session_id=session_id,
-            query=query,
-            position=suggestion.rank - 1,
-            model_version=version,
-            ranker=ranking.ranker,
-            device=device,
-        )
-        for suggestion in ranking.suggestions
-    ]
+    events = impression_inputs(
+        user_id=user_id,
+        ranking=ranking,
+        query=query,
+        session_id=session_id,
+        device=device,
+        occurred_at=occurred_at,
+    )
     return events_record_bulk(events=events) if events else 0
 
 
