@@ -25,6 +25,7 @@ __all__ = [
     "event_external_ids_existing",
     "impression_latest",
     "recent_dishes_by_user",
+    "recent_dishes_from_orders",
     "training_examples_iter",
     "training_split_cutoffs",
 ]
@@ -57,7 +58,7 @@ def recent_dishes_by_user(*, user_ids: Iterable[int], now: datetime) -> dict[int
     """
     ids = sorted(set(user_ids))
     recent: dict[int, list[int]] = {user_id: [] for user_id in ids}
-    since = now - timedelta(days=RECENT_DAYS)
+    since = recent_window_start(now)
     for start in range(0, len(ids), _CHUNK):
         orders = (
             Event.objects.filter(
@@ -71,10 +72,37 @@ def recent_dishes_by_user(*, user_ids: Iterable[int], now: datetime) -> dict[int
             .values_list("user_id", "dish_id")
         )
         for user_id, dish_id in orders:
-            dishes = recent[user_id]
-            if dish_id is not None and len(dishes) < RECENT_LIMIT and dish_id not in dishes:
-                dishes.append(dish_id)
+            _recent_add(recent[user_id], dish_id)
     return recent
+
+
+def recent_window_start(now: datetime) -> datetime:
+    """The first moment whose orders count as recent at `now`."""
+    return now - timedelta(days=RECENT_DAYS)
+
+
+def recent_dishes_from_orders(
+    orders: Iterable[tuple[int | None, datetime]], *, now: datetime
+) -> list[int]:
+    """recent_dishes_by_user for one person from their orders already read: (dish id, time)
+    pairs, newest first (ties: newest id first), any window.
+
+    Returns:
+        Distinct dish ids of the orders in the recent window before `now`, newest first, at
+        most RECENT_LIMIT.
+    """
+    since = recent_window_start(now)
+    dishes: list[int] = []
+    for dish_id, occurred_at in orders:
+        if since <= occurred_at < now:
+            _recent_add(dishes, dish_id)
+    return dishes
+
+
+def _recent_add(dishes: list[int], dish_id: int | None) -> None:
+    """Add an order's dish to a person's recent dishes (newest first) while there is room."""
+    if dish_id is not None and len(dishes) < RECENT_LIMIT and dish_id not in dishes:
+        dishes.append(dish_id)
 
 
 def dish_popularity_counts(
