@@ -19,7 +19,7 @@ from foodapp.training.models import ModelVersion
 
 def impression_inputs(
     *,
-    user_id: int,
+    user_id: int | None,
     ranking: Ranking,
     query: str = "",
     session_id: str = "",
