@@ -1,8 +1,12 @@
 -- wrk script of bench/api_load.py: each connection sends the requests of a plan file in turn.
 --
--- Arguments (after `--`): the plan file (one "path<TAB>token" line per request) and "once" or
--- "cycle". With "once" a thread stops sending when its share of the plan is done (the cold runs:
--- every request distinct); with "cycle" it starts over (the warm runs). done() prints one JSON
+-- Arguments (after `--`): the plan file (one "path<TAB>token" line per request), "once" or
+-- "cycle", and a mean pause in milliseconds. With "once" a thread stops sending when its share of
+-- the plan is done (the cold runs: every request distinct); with "cycle" it starts over (the warm
+-- runs). With a pause above 0 each connection waits a random time (exponential, that mean) after
+-- each answer before its next request, like a person or a client with think time: N connections
+-- then offer about N / pause requests per second (the paced rows); with 0 they send back to back
+-- (the saturated rows). done() prints one JSON
 -- line with the figures: requests, seconds, p50/p99 in microseconds, errors, and how many
 -- answers said "cached":true.
 
@@ -15,6 +19,8 @@ end
 
 function init(args)
   local file, mode = args[1], args[2]
+  pause = tonumber(args[3] or "0")
+  math.randomseed(1000 + id)
   local count = tonumber(os.getenv("WRK_THREADS") or "1")
   cycle = mode == "cycle"
   plan = {}
@@ -41,6 +47,13 @@ function request()
     position = 1
   end
   return plan[position]
+end
+
+function delay()
+  if pause <= 0 then
+    return 0
+  end
+  return -pause * math.log(1 - math.random())
 end
 
 function response(status, headers, body)

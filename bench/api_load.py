@@ -2,8 +2,8 @@
 
 Run from the repository root:
     python bench/api_load.py [--people 2000] [--sessions 40000] [--workers 2] [--threads 4]
-        [--connections 16 64] [--cold-seconds 6] [--warm-seconds 20] [--postgres]
-        [--no-impressions]
+        [--connections 16 64] [--cold-seconds 6] [--warm-seconds 20] [--rate 300]
+        [--cold-rate 60] [--postgres] [--no-impressions]
 
 It prepares a throwaway site (bench/api_site.py: the shipped catalogue, `--people` simulated
 people with their sessions and an API token each, the wide & deep model trained and active),
@@ -22,7 +22,14 @@ story's searches per person) and two cache states:
   `--warm-seconds` (answers from the cache).
 Each row counts the answers that said "cached": none in a cold row, nearly all in a warm one.
 Every list is logged as impressions, as a real client's would be, unless --no-impressions.
-Targets: warm p99 <= 50 ms and >= 200 requests/s; cold p99 <= 150 ms; 0 errors.
+
+Each of those runs twice: saturated (each connection sends its next request as soon as the answer
+is in: the most the server can answer, and latency that is mostly queueing, connections /
+throughput on average) and paced (each connection waits a random, exponentially distributed
+pause after each answer, like a client with think time, so that the connections offer about
+`--rate` requests/s warm and `--cold-rate` cold: the latency a client sees at that load). The
+targets pair a latency with a rate, so they are read on the paced rows, with the saturated rows
+beside them: warm p99 <= 50 ms at >= 200 requests/s; cold p99 <= 150 ms; 0 errors.
 """
 
 from __future__ import annotations
@@ -68,6 +75,12 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--connections", type=positive, nargs="+", default=[16, 64])
     parser.add_argument("--cold-seconds", type=positive, default=6)
     parser.add_argument("--warm-seconds", type=positive, default=20)
+    parser.add_argument(
+        "--rate", type=positive, default=300, help="requests/s the paced warm rows offer"
+    )
+    parser.add_argument(
+        "--cold-rate", type=positive, default=60, help="requests/s the paced cold rows offer"
+    )
     parser.add_argument("--k", type=positive, default=10, help="suggestions per request")
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
     parser.add_argument("--no-impressions", action="store_true", help="record_impressions=false")
@@ -136,6 +149,7 @@ class Result:
 
     name: str
     connections: int
+    offered: int  # requests/s the paced row offers; 0 for a saturated row
     requests: int
     p50_ms: float
     p99_ms: float
@@ -162,9 +176,17 @@ def send_each_once(base: str, requests: list[tuple[str, str]], connections: int)
 
 
 def wrk_load(
-    *, base: str, requests: list[tuple[str, str]], connections: int, seconds: int, cycle: bool
+    *,
+    base: str,
+    requests: list[tuple[str, str]],
+    connections: int,
+    seconds: int,
+    cycle: bool,
+    rate: int = 0,
 ) -> dict[str, Any]:
-    """Load the server with wrk for `seconds`: each request of the plan once, or over and over."""
+    """Load the server with wrk for `seconds`: each request of the plan once, or over and over;
+    back to back (rate 0) or paced to offer about `rate` requests/s over all connections."""
+    pause_ms = 1000 * connections / rate if rate else 0
     with tempfile.TemporaryDirectory(prefix="api-load-") as folder:
         plan = Path(folder) / "plan.tsv"
         plan.write_text("".join(f"{path}\t{token}\n" for path, token in requests))
@@ -182,6 +204,7 @@ def wrk_load(
                 "--",
                 str(plan),
                 "cycle" if cycle else "once",
+                f"{pause_ms:.3f}",
             ],
             capture_output=True,
             text=True,
@@ -194,7 +217,7 @@ def wrk_load(
     return dict(json.loads(figures[-1]))
 
 
-def summary(name: str, connections: int, figures: dict[str, Any]) -> Result:
+def summary(name: str, connections: int, offered: int, figures: dict[str, Any]) -> Result:
     """p50/p99 in ms, requests per second, errors and cached answers of one wrk run."""
     errors = sum(
         int(figures[field])
@@ -203,6 +226,7 @@ def summary(name: str, connections: int, figures: dict[str, Any]) -> Result:
     return Result(
         name=name,
         connections=connections,
+        offered=offered,
         requests=int(figures["requests"]),
         p50_ms=float(figures["p50_us"]) / 1000,
         p99_ms=float(figures["p99_us"]) / 1000,
@@ -261,11 +285,13 @@ def main() -> None:
             for query in (False, True):
                 kind = "query" if query else "feed"
                 requests = request_list(tokens, query=query, k=options.k, impressions=impressions)
-                cache_empty()
-                for state, seconds in (
-                    ("cold", options.cold_seconds),
-                    ("warm", options.warm_seconds),
+                for state, seconds, rate in (
+                    ("cold", options.cold_seconds, 0),
+                    ("cold", options.cold_seconds, options.cold_rate),
+                    ("warm", options.warm_seconds, 0),
+                    ("warm", options.warm_seconds, options.rate),
                 ):
+                    cache_empty()
                     if state == "warm":
                         send_each_once(base, requests, connections)  # every person's list cached
                     figures = wrk_load(
@@ -274,9 +300,10 @@ def main() -> None:
                         connections=connections,
                         seconds=seconds,
                         cycle=state == "warm",
+                        rate=rate,
                     )
-                    results.append(summary(f"{kind} {state}", connections, figures))
-                for done in results[-2:]:
+                    results.append(summary(f"{kind} {state}", connections, rate, figures))
+                for done in results[-4:]:
                     print(f"done: {done}", file=sys.stderr, flush=True)
     finally:
         if server is not None:
@@ -308,22 +335,28 @@ def report(
     print(
         f"people      {options.people} distinct, k={options.k}, impressions "
         f"{'not ' if options.no_impressions else ''}recorded; cold rows {options.cold_seconds} s, "
-        f"warm rows {options.warm_seconds} s; setup {prepared:.0f} s, total {total:.0f} s"
+        f"warm rows {options.warm_seconds} s; paced rows offer {options.cold_rate} (cold) and "
+        f"{options.rate} (warm) requests/s; setup {prepared:.0f} s, total {total:.0f} s"
     )
     print()
-    print("| requests | cache | connections | sent | cached | p50 ms | p99 ms | req/s | errors |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| requests | cache | connections | load | sent | cached | p50 ms | p99 ms | req/s "
+        "| errors |"
+    )
+    print("|---|---|---:|---|---:|---:|---:|---:|---:|---:|")
     for r in results:
         kind, state = r.name.split()
+        load = f"paced {r.offered}/s" if r.offered else "saturated"
         print(
-            f"| {kind} | {state} | {r.connections} | {r.requests} | {r.cached} | "
+            f"| {kind} | {state} | {r.connections} | {load} | {r.requests} | {r.cached} | "
             f"{r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.per_second:.0f} | {r.errors} |"
         )
     for r in results:
         if r.exhausted and r.name.endswith("cold"):
             print(
-                f"note: {r.name} at {r.connections} connections ran out of people before its "
-                "time was up: its requests/s is a lower bound (use more --people)"
+                f"note: {r.name} at {r.connections} connections "
+                f"({'paced' if r.offered else 'saturated'}) ran out of people before its time "
+                "was up: its requests/s is a lower bound (use more --people)"
             )
 
 

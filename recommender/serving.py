@@ -206,6 +206,9 @@ class EncodedItems:
         encoded: True when the ids come from the version's "encode" signature; False for a
             version exported without it, which then ranks through the raw signatures.
         ids: the non-numeric columns' encodings, [count] or [count, n] int64 tensors.
+        table: the same ids side by side in one [count, columns] int64 tensor (the columns of
+            `ids` in the model's input order), which a ranking call passes as one argument and
+            gathers in one op; None when not encoded.
     """
 
     owner: Predictor
@@ -213,6 +216,7 @@ class EncodedItems:
     raw: Mapping[str, np.ndarray]
     encoded: bool
     ids: Mapping[str, tf.Tensor]
+    table: tf.Tensor | None = None
 
 
 def _row_place(name: str) -> Callable[[int], str]:
@@ -556,9 +560,14 @@ class Predictor:
             return EncodedItems(owner=self, count=count, raw=raw, encoded=False, ids={})
         schema = self._encoded_schema
         names = [name for name in raw if schema.get(name, {}).get("dtype") == "int"]
-        return EncodedItems(
-            owner=self, count=count, raw=raw, encoded=True, ids=self._encode(raw, names, count)
+        ids = self._encode(raw, names, count)
+        ordered = [ids[name] for name in self._schema if name in ids]
+        table = (
+            tf.concat([tf.reshape(values, [count, -1]) for values in ordered], axis=1)
+            if ordered
+            else tf.zeros([count, 0], tf.int64)
         )
+        return EncodedItems(owner=self, count=count, raw=raw, encoded=True, ids=ids, table=table)
 
     def _encode(
         self, raw: Mapping[str, np.ndarray], names: Sequence[str], count: int
@@ -665,7 +674,7 @@ class Predictor:
             return self._run(inputs, rows, explain, keys)
         names = tuple(name for name in self._schema if name in items.ids)
         function = self._items_function(names, explain)
-        table = tuple(items.ids[name] for name in names)
+        table = items.table
         strings = [arrays[name][0] for name in shared if self._schema[name]["dtype"] == "string"]
         ints = [arrays[name][0] for name in shared if self._schema[name]["dtype"] == "int"]
         shared_strings = tf.constant(np.asarray(strings, dtype=object), dtype=tf.string)
@@ -712,9 +721,12 @@ class Predictor:
         strings = [name for name in self._strings if name in schema and name not in names]
         ints = [name for name in self._ints if name in schema and name not in names]
         floats = list(self._encoded_floats)
+        # Where each item input's ids sit in the items' table (EncodedItems.table).
+        widths = [int(np.prod(schema[name]["shape"][1:], dtype=np.int64)) for name in names]
+        starts = np.cumsum([0, *widths]).tolist()
 
         def call(
-            table: Sequence[tf.Tensor],
+            table: tf.Tensor,
             positions: tf.Tensor,
             shared_strings: tf.Tensor,
             shared_ints: tf.Tensor,
@@ -738,14 +750,17 @@ class Predictor:
                 found = encode(**one)
                 for name in (*strings, *ints):
                     encoded[name] = tf.repeat(found[name], rows, axis=0)
-            for name, ids in zip(names, table, strict=True):
-                encoded[name] = tf.gather(ids, positions)
+            rows_ids = tf.gather(table, positions)
+            for index, name in enumerate(names):
+                columns = rows_ids[:, starts[index] : starts[index + 1]]
+                shape = schema[name]["shape"][1:]
+                encoded[name] = tf.reshape(columns, [-1, *shape]) if shape else columns[:, 0]
             for column, name in enumerate(floats):
                 encoded[name] = numbers[:, column]
             return cast(dict[str, tf.Tensor], score(**encoded))
 
         signature = [
-            tuple(tf.TensorSpec([None, *schema[name]["shape"][1:]], tf.int64) for name in names),
+            tf.TensorSpec([None, starts[-1]], tf.int64),
             tf.TensorSpec([None], tf.int64),
             tf.TensorSpec([len(strings)], tf.string),
             tf.TensorSpec([len(ints)], tf.int64),

@@ -2,12 +2,16 @@
 
 Writing a list's impressions inside its request made every warm (cached) answer a database write
 transaction, and under load the requests queued for the database's write lock. Here a request only
-queues its list; the writer thread stores everything queued in one transaction, through
-`impressions_record` (ranker, version and positions as before), at most IMPRESSIONS_FLUSH_SECONDS
-later. The price: a process that dies without exiting loses its last fraction of a second of
-impressions (what people were shown, never what they did: their events are stored in their own
-request). A normal exit writes what is queued. With settings.API_IMPRESSIONS_BATCHED = False (the
-API tests), a request writes its own impressions at once.
+queues its list's impression events (ranker, version, positions and the time it was served, from
+`impression_inputs`); the writer thread stores everything queued at most FLUSH_SECONDS later
+with one `events_record_bulk` call: one look-up of the people and dishes and one INSERT per 5,000
+events, where a transaction per list cost about 2 ms of the worker's CPU each (measured: 300
+lists in 440-650 ms). A batch that fails validation (say, a person deleted meanwhile) is written
+again list by list, so that one bad list loses only itself. The price: a process that dies
+without exiting loses its last fraction of a second of impressions (what people were shown, never
+what they did: their events are stored in their own request). A normal exit writes what is
+queued. With settings.API_IMPRESSIONS_BATCHED = False (the API tests), a request writes its own
+impressions at once.
 """
 
 from __future__ import annotations
@@ -20,9 +24,9 @@ import threading
 from django.conf import settings
 from django.db import close_old_connections, connections, transaction
 
-from foodapp.interactions.services import EventValidationError
+from foodapp.interactions.services import EventInput, EventValidationError, events_record_bulk
 from foodapp.recommendations.engine import Ranking
-from foodapp.recommendations.services import impressions_record
+from foodapp.recommendations.services import impression_inputs, impressions_record
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +40,7 @@ class ImpressionWriter:
     def __init__(self, *, flush_seconds: float = FLUSH_SECONDS, max_queued: int = MAX_QUEUED):
         self.flush_seconds = flush_seconds
         self.max_queued = max_queued
-        self._queued: list[tuple[int, Ranking, str]] = []
+        self._queued: list[list[EventInput]] = []
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._wake = threading.Event()
@@ -45,13 +49,16 @@ class ImpressionWriter:
 
     def add(self, *, user_id: int, ranking: Ranking, query: str) -> int:
         """Queue one served list; returns how many impressions it holds."""
+        events = impression_inputs(user_id=user_id, ranking=ranking, query=query)
+        if not events:
+            return 0
         with self._lock:
             if len(self._queued) >= self.max_queued:
                 logger.error("impression queue full: %d lists dropped", len(self._queued))
                 self._queued.clear()
-            self._queued.append((user_id, ranking, query))
+            self._queued.append(events)
             self._thread_running()
-        return len(ranking.suggestions)
+        return len(events)
 
     def _thread_running(self) -> None:
         """Start the writer thread in this process (again after a fork: threads do not follow)."""
@@ -70,27 +77,37 @@ class ImpressionWriter:
                 connections.close_all()
 
     def flush(self) -> int:
-        """Write every queued list now, in one transaction; returns the impressions written."""
+        """Write every queued list now; returns the impressions written."""
         with self._flush_lock:
             with self._lock:
                 batch, self._queued = self._queued, []
             if not batch:
                 return 0
-            written = 0
             try:
                 close_old_connections()
-                with transaction.atomic():
-                    for user_id, ranking, query in batch:
-                        try:  # each list in its own savepoint: one bad list loses only itself
-                            written += impressions_record(
-                                user_id=user_id, ranking=ranking, query=query
-                            )
-                        except EventValidationError as error:
-                            logger.warning("impressions of user %s not stored: %s", user_id, error)
+                try:
+                    with transaction.atomic():  # all or nothing, so the retry duplicates none
+                        return events_record_bulk(events=[e for events in batch for e in events])
+                except EventValidationError:
+                    return self._write_each(batch)
             except Exception:
                 logger.exception("impressions not stored: %d lists lost", len(batch))
                 return 0
-            return written
+
+    @staticmethod
+    def _write_each(batch: list[list[EventInput]]) -> int:
+        """Write the lists one by one, each in its own savepoint: a bad list loses only itself."""
+        written = 0
+        with transaction.atomic():
+            for events in batch:
+                try:
+                    with transaction.atomic():
+                        written += events_record_bulk(events=events)
+                except EventValidationError as error:
+                    logger.warning(
+                        "impressions of user %s not stored: %s", events[0].user_id, error
+                    )
+        return written
 
 
 WRITER = ImpressionWriter()

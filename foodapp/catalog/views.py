@@ -15,6 +15,7 @@ from foodapp.core.htmx import is_htmx
 from foodapp.web.forms import RATINGS
 from foodapp.web.selectors import picture_of, rating_of, similar_for
 from foodapp.web.services import lists_shown_record
+from foodapp.web.visitor import visit_session_key, visitor_user_id
 
 PAGE_SIZE = 24
 
@@ -56,11 +57,11 @@ def dish_detail_page(request: HttpRequest, slug: str) -> HttpResponse:
     except Dish.DoesNotExist:
         raise Http404("No such dish.") from None
     similar = similar_for(dish=dish, user=request.user)
-    if request.user.is_authenticated and similar.cards:
+    if similar.cards:
         lists_shown_record(
-            user_id=int(request.user.pk),
+            user_id=visitor_user_id(request),
             lists=[similar],
-            session_id=request.session.session_key or "",
+            session_id=visit_session_key(request),
         )
     context = {
         "dish": dish,

@@ -33,14 +33,28 @@ class SearchQuery(models.Model):
         return self.text
 
 
+class EventQuerySet(models.QuerySet["Event"]):
+    def of_people(self) -> EventQuerySet:
+        """Only the events of signed-in people: no guest's (what trains models and A/B counts)."""
+        return self.filter(user__isnull=False)
+
+    def of_guests(self) -> EventQuerySet:
+        """Only guests' events (no user; each visit is one session_id)."""
+        return self.filter(user__isnull=True)
+
+
 class Event(models.Model):
     # The FK columns carry no single-column index (the composite indexes below lead with them)
     # and no database constraint: per-row FK triggers halve the bulk insert rate, so the
     # services check every user_id and dish_id once per batch instead. Deletes still cascade
     # through Django's collector.
+    # No user: a guest's impression or click, told apart from other guests by session_id (the
+    # browser session's key). Readers that need a person use Event.objects.of_people().
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="food_events",
         db_index=False,
         db_constraint=False,
@@ -79,6 +93,8 @@ class Event(models.Model):
     # Unique through a partial index, so the simulator's millions of NULLs cost nothing.
     external_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
 
+    objects = EventQuerySet.as_manager()
+
     class Meta:
         ordering = ["occurred_at", "id"]
         indexes = [
@@ -91,6 +107,13 @@ class Event(models.Model):
                 condition=models.Q(event_type__in=["order", "rating"]),
                 name="interactions_event_dish_kept",
             ),
+            # A guest's events by visit, newest first (where a guest's click or order finds the
+            # impression behind it); partial, so the people's bulk inserts never touch it.
+            models.Index(
+                fields=["session_id", "-occurred_at"],
+                condition=models.Q(user__isnull=True),
+                name="interactions_event_guest_time",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -101,4 +124,5 @@ class Event(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.event_type} by user {self.user_id} at {self.occurred_at:%Y-%m-%d %H:%M}"
+        who = f"user {self.user_id}" if self.user_id is not None else "a guest"
+        return f"{self.event_type} by {who} at {self.occurred_at:%Y-%m-%d %H:%M}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.db.models import Count, QuerySet
 
@@ -18,15 +19,20 @@ from foodapp.interactions.training_examples import (
 from recommender.datasets.food import POPULARITY_DAYS, RECENT_DAYS, RECENT_LIMIT
 
 __all__ = [
+    "Shown",
     "SplitCutoffs",
     "dish_popularity_counts",
     "event_external_ids_existing",
+    "impression_latest",
     "recent_dishes_by_user",
+    "recent_dishes_from_orders",
     "training_examples_iter",
     "training_split_cutoffs",
 ]
 
 _CHUNK = 500
+# How many of the newest impressions of one dish impression_latest weighs against the claim.
+_CLAIM_CANDIDATES = 50
 
 
 def event_external_ids_existing(*, external_ids: Iterable[str]) -> set[str]:
@@ -52,7 +58,7 @@ def recent_dishes_by_user(*, user_ids: Iterable[int], now: datetime) -> dict[int
     """
     ids = sorted(set(user_ids))
     recent: dict[int, list[int]] = {user_id: [] for user_id in ids}
-    since = now - timedelta(days=RECENT_DAYS)
+    since = recent_window_start(now)
     for start in range(0, len(ids), _CHUNK):
         orders = (
             Event.objects.filter(
@@ -66,10 +72,37 @@ def recent_dishes_by_user(*, user_ids: Iterable[int], now: datetime) -> dict[int
             .values_list("user_id", "dish_id")
         )
         for user_id, dish_id in orders:
-            dishes = recent[user_id]
-            if dish_id is not None and len(dishes) < RECENT_LIMIT and dish_id not in dishes:
-                dishes.append(dish_id)
+            _recent_add(recent[user_id], dish_id)
     return recent
+
+
+def recent_window_start(now: datetime) -> datetime:
+    """The first moment whose orders count as recent at `now`."""
+    return now - timedelta(days=RECENT_DAYS)
+
+
+def recent_dishes_from_orders(
+    orders: Iterable[tuple[int | None, datetime]], *, now: datetime
+) -> list[int]:
+    """recent_dishes_by_user for one person from their orders already read: (dish id, time)
+    pairs, newest first (ties: newest id first), any window.
+
+    Returns:
+        Distinct dish ids of the orders in the recent window before `now`, newest first, at
+        most RECENT_LIMIT.
+    """
+    since = recent_window_start(now)
+    dishes: list[int] = []
+    for dish_id, occurred_at in orders:
+        if since <= occurred_at < now:
+            _recent_add(dishes, dish_id)
+    return dishes
+
+
+def _recent_add(dishes: list[int], dish_id: int | None) -> None:
+    """Add an order's dish to a person's recent dishes (newest first) while there is room."""
+    if dish_id is not None and len(dishes) < RECENT_LIMIT and dish_id not in dishes:
+        dishes.append(dish_id)
 
 
 def dish_popularity_counts(
@@ -107,3 +140,56 @@ def _orders_by_dish(orders: QuerySet[Event]) -> dict[int, int]:
     """dish id -> number of these orders, counted in the database."""
     grouped = orders.order_by().values("dish_id").annotate(orders=Count("id"))
     return {row["dish_id"]: row["orders"] for row in grouped}
+
+
+class Shown(NamedTuple):
+    """What placed a dish in front of someone, as their impression of it logged it."""
+
+    ranker: str | None
+    model_version: str | None
+    position: int | None
+    query: str
+
+
+def impression_latest(
+    *,
+    dish_id: int,
+    user_id: int | None,
+    session_id: str | None,
+    until: datetime,
+    since: datetime | None = None,
+    claimed: Shown | None = None,
+) -> Shown | None:
+    """The latest logged impression of a dish by a person or a guest's visit: where a click, an
+    order or a dismissal of it came from (never what a page or a client says it came from).
+
+    Args:
+        dish_id: the dish.
+        user_id: the person; None for a guest, who is found by `session_id` alone.
+        session_id: only impressions of this session (None: any of the person's sessions; a
+            guest needs one: without it nothing is found).
+        until: impressions up to this moment (the event's own time).
+        since: and from this moment on (None: no limit).
+        claimed: what the page posted: among the newest impressions, the newest one that
+            matches it is taken (a dish shown in two lists at once), else the newest of all.
+
+    Returns:
+        The impression's ranker, version, position and query, or None when none was logged.
+    """
+    if user_id is None and not session_id:
+        return None
+    events = Event.objects.filter(
+        event_type=EventType.IMPRESSION, dish_id=dish_id, occurred_at__lte=until
+    )
+    events = events.filter(user_id=user_id) if user_id is not None else events.of_guests()
+    if session_id is not None:
+        events = events.filter(session_id=session_id)
+    if since is not None:
+        events = events.filter(occurred_at__gte=since)
+    rows = events.order_by("-occurred_at", "-id").values_list(
+        "ranker", "model_version", "position", "query"
+    )[: _CLAIM_CANDIDATES if claimed is not None else 1]
+    shown = [Shown(*row) for row in rows]
+    if claimed is not None and claimed in shown:
+        return claimed
+    return shown[0] if shown else None

@@ -52,9 +52,10 @@ class EventInput(NamedTuple):
 
     A named tuple rather than a dataclass: the simulator builds millions of them, a tuple is
     built several times faster, and a batch of them turns into columns with one zip(*batch).
+    A user_id of None is a guest (their visit told apart by session_id).
     """
 
-    user_id: int
+    user_id: int | None
     event_type: str
     occurred_at: datetime
     dish_id: int | None = None
@@ -127,7 +128,7 @@ def events_validate(batch: Sequence[EventInput]) -> None:
 
 def _references_check(batch: Sequence[EventInput]) -> None:
     """Raise EventValidationError for the first user_id or dish_id of the batch that is unknown."""
-    user_ids = sorted({event.user_id for event in batch})
+    user_ids = sorted({event.user_id for event in batch if event.user_id is not None})
     dish_ids = sorted({event.dish_id for event in batch if event.dish_id is not None})
     user_model = get_user_model()
     for ids, model, message in (
@@ -314,9 +315,15 @@ def _event_rows(
         )
     )
     # Grouped by user (stable: a session keeps its order), the rows land in neighbouring pages
-    # of the (user, time) index: about a tenth faster on SQLite.
-    rows.sort(key=itemgetter(0))
+    # of the (user, time) index: about a tenth faster on SQLite. Guests' rows (None) go first.
+    rows.sort(key=_guests_first if None in users else itemgetter(0))
     return rows
+
+
+def _guests_first(row: tuple[Any, ...]) -> int:
+    """The sort key of an event row by user, a guest's (no user) before everyone's."""
+    user_id: int | None = row[0]
+    return -1 if user_id is None else user_id
 
 
 def _commit_without_waiting_for_disk() -> None:
@@ -350,7 +357,11 @@ def _suggestions_drop(batch: Sequence[EventInput]) -> None:
     """Drop the cached suggestions of people the batch changes: at once, so that the writer's
     own next read inside this transaction misses, and again once it commits, so that a list
     another request computed before the commit is not kept either."""
-    people = {e.user_id for e in batch if e.event_type in EVENTS_CHANGING_SUGGESTIONS}
+    people = {
+        e.user_id
+        for e in batch
+        if e.event_type in EVENTS_CHANGING_SUGGESTIONS and e.user_id is not None
+    }
     if people:
         suggestions_drop_for_people(user_ids=people)
         transaction.on_commit(partial(suggestions_drop_for_people, user_ids=people))
@@ -384,7 +395,7 @@ def events_record_bulk(*, events: Iterable[EventInput], batch_size: int = 5000) 
 
 def event_record(
     *,
-    user_id: int,
+    user_id: int | None,
     event_type: str,
     occurred_at: datetime | None = None,
     dish_id: int | None = None,
@@ -397,6 +408,8 @@ def event_record(
     device: str = "",
 ) -> Event:
     """Record one event (now, unless `occurred_at` is given) with the same rules as the bulk path.
+
+    A user_id of None records a guest's event (give it the visit's session_id).
 
     Returns:
         The saved Event.

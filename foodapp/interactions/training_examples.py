@@ -188,8 +188,11 @@ def _example_events(
     data_from: datetime | None = None,
     data_until: datetime | None = None,
 ) -> QuerySet[Event]:
-    """The events that can yield or label examples (those of the data window, when given)."""
-    events = Event.objects.filter(event_type__in=EXAMPLE_EVENT_TYPES, dish__isnull=False)
+    """The events that can yield or label examples (those of the data window, when given):
+    people's only, a guest's impressions and clicks teach nobody's preferences."""
+    events = Event.objects.of_people().filter(
+        event_type__in=EXAMPLE_EVENT_TYPES, dish__isnull=False
+    )
     if data_from is not None:
         events = events.filter(occurred_at__gte=data_from)
     if data_until is not None:

@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q
 from django.utils import timezone
 
 from foodapp.interactions.example_features import user_feature_values, user_home
 from foodapp.interactions.models import Event, EventType
 from foodapp.interactions.query_text import normalize_query
-from foodapp.interactions.selectors import recent_dishes_by_user
+from foodapp.interactions.selectors import recent_dishes_from_orders
 from foodapp.people.models import Profile
 from foodapp.recommendations.catalogue import Catalogue, catalogue_current
 from foodapp.recommendations.engine import Ranking, rank
@@ -67,29 +68,41 @@ def person_for(*, user: User | None, now: datetime | None = None) -> Person:
     now = now or timezone.now()
     profile = Profile.objects.filter(user_id=user.pk).prefetch_related("favourite_cuisines").first()
     values = user_feature_values(profile)
-    recent = recent_dishes_by_user(user_ids=[user.pk], now=now).get(user.pk, [])
-    ordered = (
-        Event.objects.filter(user_id=user.pk, event_type=EventType.ORDER, occurred_at__lt=now)
-        .order_by("-occurred_at")
-        .values_list("dish_id", flat=True)[: HISTORY_LIMIT * 3]
-    )
-    history = tuple(dict.fromkeys(d for d in ordered if d is not None))[:HISTORY_LIMIT]
+    orders, dismissed = _orders_and_dismissals(user_id=int(user.pk), now=now)
+    history = tuple(dict.fromkeys(dish_id for dish_id, _ in orders))[:HISTORY_LIMIT]
     return Person(
         user_id=str(user.pk),
         diet=values["user_diet"],
         favourite_cuisines=values["user_favourite_cuisines"],
         area=values["user_area"],
         home=user_home(values),
-        recent=tuple(recent),
+        recent=tuple(recent_dishes_from_orders(orders, now=now)),
         ordered=history,
-        dismissed=dishes_dismissed(user_id=user.pk),
+        dismissed=dismissed,
     )
 
 
-def dishes_dismissed(*, user_id: int) -> frozenset[int]:
-    """Every dish this person said "not for me" to: never suggested to them again."""
-    rows = Event.objects.filter(user_id=user_id, event_type=EventType.DISMISS, dish__isnull=False)
-    return frozenset(rows.values_list("dish_id", flat=True))
+def _orders_and_dismissals(
+    *, user_id: int, now: datetime
+) -> tuple[list[tuple[int, datetime]], frozenset[int]]:
+    """A person's orders before `now` as (dish id, time), newest first, and every dish they
+    dismissed, from one query (one walk of their events on the person-and-time index)."""
+    rows = (
+        Event.objects.filter(user_id=user_id, dish__isnull=False)
+        .filter(
+            Q(event_type=EventType.ORDER, occurred_at__lt=now) | Q(event_type=EventType.DISMISS)
+        )
+        .order_by("-occurred_at", "-id")
+        .values_list("event_type", "dish_id", "occurred_at")
+    )
+    orders: list[tuple[int, datetime]] = []
+    dismissed: set[int] = set()
+    for event_type, dish_id, occurred_at in rows:
+        if event_type == EventType.DISMISS:
+            dismissed.add(dish_id)
+        else:
+            orders.append((dish_id, occurred_at))
+    return orders, frozenset(dismissed)
 
 
 def person_user_by_external_id(*, external_id: str) -> AbstractBaseUser:

@@ -10,37 +10,26 @@ from django.db import transaction
 from django.utils import timezone
 
 from foodapp.interactions.models import Event, EventType
+from foodapp.interactions.selectors import impression_latest
 from foodapp.interactions.services import EventInput, event_record, events_record_bulk
 from foodapp.recommendations.engine import Ranking
 from foodapp.recommendations.models import Evaluation
 from foodapp.training.models import ModelVersion
 
 
-def impressions_record(
+def impression_inputs(
     *,
-    user_id: int,
+    user_id: int | None,
     ranking: Ranking,
     query: str = "",
     session_id: str = "",
     device: str = "",
     occurred_at: datetime | None = None,
-) -> int:
-    """Log one impression per suggestion shown, with its position, ranker and model version.
-
-    Args:
-        user_id: who saw them.
-        ranking: what was shown (from recommendations_for or dishes_similar).
-        query: the query typed ("" for the feed).
-        session_id: the app session.
-        device: the device.
-        occurred_at: when (default now).
-
-    Returns:
-        How many impressions were stored.
-    """
+) -> list[EventInput]:
+    """The impression events of one shown list (see impressions_record), not yet stored."""
     moment = occurred_at or timezone.now()
     version = f"{ranking.model_name}:{ranking.version}" if ranking.version is not None else None
-    events = [
+    return [
         EventInput(
             user_id=user_id,
             event_type=EventType.IMPRESSION,
@@ -55,6 +44,38 @@ def impressions_record(
         )
         for suggestion in ranking.suggestions
     ]
+
+
+def impressions_record(
+    *,
+    user_id: int | None,
+    ranking: Ranking,
+    query: str = "",
+    session_id: str = "",
+    device: str = "",
+    occurred_at: datetime | None = None,
+) -> int:
+    """Log one impression per suggestion shown, with its position, ranker and model version.
+
+    Args:
+        user_id: who saw them (None: a guest, told apart by session_id).
+        ranking: what was shown (from recommendations_for or dishes_similar).
+        query: the query typed ("" for the feed).
+        session_id: the app session.
+        device: the device.
+        occurred_at: when (default now).
+
+    Returns:
+        How many impressions were stored.
+    """
+    events = impression_inputs(
+        user_id=user_id,
+        ranking=ranking,
+        query=query,
+        session_id=session_id,
+        device=device,
+        occurred_at=occurred_at,
+    )
     return events_record_bulk(events=events) if events else 0
 
 
@@ -84,27 +105,16 @@ def order_from_suggestion_record(
         EventValidationError: naming the bad field (an unknown user or dish).
     """
     moment = occurred_at or timezone.now()
-    shown = (
-        Event.objects.filter(
-            user_id=user_id,
-            dish_id=dish_id,
-            session_id=session_id,
-            event_type=EventType.IMPRESSION,
-            occurred_at__lte=moment,
-        )
-        .order_by("-occurred_at", "-id")
-        .values("model_version", "ranker", "position")
-        .first()
-    )
+    shown = impression_latest(dish_id=dish_id, user_id=user_id, session_id=session_id, until=moment)
     return event_record(
         user_id=user_id,
         event_type=EventType.ORDER,
         occurred_at=moment,
         dish_id=dish_id,
         session_id=session_id,
-        position=shown["position"] if shown else None,
-        model_version=shown["model_version"] if shown else None,
-        ranker=shown["ranker"] if shown else None,
+        position=shown.position if shown else None,
+        model_version=shown.model_version if shown else None,
+        ranker=shown.ranker if shown else None,
         device=device,
     )
 

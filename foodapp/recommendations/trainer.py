@@ -79,7 +79,9 @@ def newest_example_event_at() -> datetime | None:
     from foodapp.interactions.models import Event
     from foodapp.interactions.training_examples import EXAMPLE_EVENT_TYPES
 
-    events = Event.objects.filter(event_type__in=EXAMPLE_EVENT_TYPES, dish__isnull=False)
+    events = Event.objects.of_people().filter(
+        event_type__in=EXAMPLE_EVENT_TYPES, dish__isnull=False
+    )
     return events.aggregate(newest=Max("occurred_at"))["newest"]
 
 

@@ -183,8 +183,12 @@ def food_test_load(*, seed: int = 0) -> tuple[Columns, set[str]]:
         seed=seed,
         **catalogue,
     )
-    before = Event.objects.filter(
-        occurred_at__lt=cutoffs.validation_start,
-        event_type__in=[EventType.IMPRESSION, EventType.ORDER, EventType.RATING],
-    ).exclude(dish__external_id__startswith=SEPARATE_HISTORY_PREFIX)
+    before = (
+        Event.objects.of_people()
+        .filter(
+            occurred_at__lt=cutoffs.validation_start,
+            event_type__in=[EventType.IMPRESSION, EventType.ORDER, EventType.RATING],
+        )
+        .exclude(dish__external_id__startswith=SEPARATE_HISTORY_PREFIX)
+    )
     return test, {str(u) for u in before.values_list("user_id", flat=True).distinct()}

@@ -54,8 +54,8 @@ def simulation_catalogue(*, dish_ids: Sequence[int] | None = None) -> list[SimDi
 
 
 def simulation_events_exist() -> bool:
-    """Whether the interaction log holds any event at all."""
-    return Event.objects.exists()
+    """Whether the interaction log holds any person's event (guests' browsing does not count)."""
+    return Event.objects.of_people().exists()
 
 
 def simulation_run_latest() -> SimulationRun | None:

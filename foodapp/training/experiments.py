@@ -260,10 +260,11 @@ class ArmsReport:
 def _arm_sessions(
     *, version: str, experiment: Experiment
 ) -> tuple[dict[tuple[int, str], int], dict[tuple[int, str], int]]:
-    """Impressions and orders of one arm's version per (person, session id)."""
+    """Impressions and orders of one arm's version per (person, session id); guests' are left
+    out (never assigned an arm: a guest is always served the control)."""
     from foodapp.interactions.models import Event, EventType
 
-    events = Event.objects.filter(
+    events = Event.objects.of_people().filter(
         model_version=version,
         event_type__in=[EventType.IMPRESSION, EventType.ORDER],
         occurred_at__gte=experiment.started_at,

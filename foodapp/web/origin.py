@@ -1,7 +1,9 @@
 """Where a shown dish came from: the ranker, model version, position and query that placed it.
 
-Links and forms under a suggestion carry it, so that a click, an order or a dismissal is logged
-with what produced the suggestion, like the impression was.
+Links and forms under a suggestion carry it, but only as a claim: a click, an order or a
+dismissal is logged with the origin of the impression behind it (web.selectors.origin_logged),
+the claim only choosing among the impressions logged (a dish shown in two lists), so that a
+forged form cannot credit an order to any ranker or version.
 """
 
 from __future__ import annotations

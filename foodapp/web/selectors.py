@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
@@ -16,6 +17,7 @@ from django.utils import timezone
 from foodapp.catalog.models import Dish
 from foodapp.catalog.placeholder import Placeholder, dish_placeholder
 from foodapp.interactions.models import Event, EventType
+from foodapp.interactions.selectors import Shown, impression_latest
 from foodapp.people.models import Profile
 from foodapp.recommendations.cache import request_parts, suggestions_cached
 from foodapp.recommendations.engine import Ranking, Suggestion
@@ -41,6 +43,9 @@ CUISINE_ROWS = 3
 SIMILAR_SIZE = 6
 HISTORY_SIZE = 100
 HISTORY_TYPES = (EventType.ORDER, EventType.RATING, EventType.DISMISS, EventType.SEARCH)
+# How long after seeing a suggestion a click, order, rating or dismissal of it is still its doing:
+# a day, so that the dish seen at lunch and ordered for dinner counts, tomorrow's order does not.
+ATTRIBUTION_WINDOW = timedelta(hours=24)
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -325,3 +330,20 @@ def rating_of(*, user: User, dish: Dish) -> float | None:
 def lists_shown(lists: Sequence[SuggestionList]) -> list[SuggestionList]:
     """The lists that have something to show."""
     return [lst for lst in lists if lst.cards]
+
+
+def origin_logged(
+    *, user_id: int | None, session_id: str, dish: Dish, posted: Origin, now: datetime
+) -> Origin:
+    """Where the dish an action is about came from: the origin of the person's (or the guest
+    visit's) latest logged impression of it in the ATTRIBUTION_WINDOW, the one `posted` names
+    when an impression backs it; empty when none does, whatever the page posted."""
+    shown = impression_latest(
+        dish_id=dish.pk,
+        user_id=user_id,
+        session_id=session_id if user_id is None else None,
+        since=now - ATTRIBUTION_WINDOW,
+        until=now,
+        claimed=Shown(posted.ranker, posted.model_version, posted.position, posted.query),
+    )
+    return Origin(*shown) if shown is not None else Origin()

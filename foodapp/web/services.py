@@ -1,16 +1,19 @@
 """Writes of the web pages: what a person did (order, rate, dismiss, click, search) and what
-they were shown, each an event in the one interaction log, with the origin of the suggestion."""
+they were shown, each an event in the one interaction log, with the origin of the suggestion
+(an action's origin is its logged impression's, never only what the page posted)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+from django.utils import timezone
 
 from foodapp.catalog.models import Dish
 from foodapp.interactions.models import Event, EventType
 from foodapp.interactions.services import event_record
 from foodapp.recommendations.services import impressions_record
 from foodapp.web.origin import Origin
-from foodapp.web.selectors import SuggestionList
+from foodapp.web.selectors import SuggestionList, origin_logged
 
 DEVICE = "web"
 DISMISS_VALUE = -1.0  # a dismissal is negative feedback
@@ -18,17 +21,23 @@ DISMISS_VALUE = -1.0  # a dismissal is negative feedback
 
 def _event(
     *,
-    user_id: int,
+    user_id: int | None,
     event_type: str,
     dish: Dish,
     origin: Origin,
     session_id: str,
     value: float | None = None,
 ) -> Event:
-    """One event about `dish` with the ranker, version, position and query that placed it."""
+    """One event about `dish` with the ranker, version, position and query that placed it:
+    those of the impression behind it (`origin`, as posted, only picks among those logged)."""
+    now = timezone.now()
+    origin = origin_logged(
+        user_id=user_id, session_id=session_id, dish=dish, posted=origin, now=now
+    )
     return event_record(
         user_id=user_id,
         event_type=event_type,
+        occurred_at=now,
         dish_id=dish.pk,
         query=origin.query,
         position=origin.position,
@@ -77,8 +86,10 @@ def dish_dismiss(*, user_id: int, dish: Dish, origin: Origin, session_id: str = 
     )
 
 
-def suggestion_click(*, user_id: int, dish: Dish, origin: Origin, session_id: str = "") -> Event:
-    """A click on a shown dish."""
+def suggestion_click(
+    *, user_id: int | None, dish: Dish, origin: Origin, session_id: str = ""
+) -> Event:
+    """A click on a shown dish (user_id None: a guest's, told apart by session_id)."""
     return _event(
         user_id=user_id,
         event_type=EventType.CLICK,
@@ -100,9 +111,10 @@ def search_record(*, user_id: int, query: str, session_id: str = "") -> Event:
 
 
 def lists_shown_record(
-    *, user_id: int, lists: Iterable[SuggestionList], session_id: str = ""
+    *, user_id: int | None, lists: Iterable[SuggestionList], session_id: str = ""
 ) -> int:
-    """One impression per dish shown, with the ranker and version of the list that placed it.
+    """One impression per dish shown, with the ranker and version of the list that placed it
+    (user_id None: a guest's, told apart by session_id).
 
     Returns:
         How many impressions were stored.

@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("order/", views.order, name="order"),
     path("rate/", views.rate, name="rate"),
     path("dismiss/", views.dismiss, name="dismiss"),
-    path("go/<int:dish_id>/", views.click, name="click"),
+    path("clicks/", views.click, name="click"),
+    path("go/<int:dish_id>/", views.dish_go, name="dish-go"),
     path("personas/", views.personas, name="personas"),
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,34 +19,28 @@ from foodapp.catalog.models import Dish
 from foodapp.core.htmx import is_htmx
 from foodapp.interactions.query_text import MAX_QUERY_LENGTH, normalize_query
 from foodapp.web import selectors, services
-from foodapp.web.forms import DishActionForm, PersonaForm, RatingForm
+from foodapp.web.forms import ClickForm, DishActionForm, PersonaForm, RatingForm
 from foodapp.web.origin import origin_from_params
+from foodapp.web.visitor import visit_session_key, visitor_user_id
 
 SEARCH_SIZE = 12
 
 
-def _session_id(request: HttpRequest) -> str:
-    """The browser session's key (events of one visit share it)."""
-    return request.session.session_key or ""
-
-
-def _user_id(request: HttpRequest) -> int | None:
-    """The signed-in person's id, or None for a guest."""
-    return int(request.user.pk) if request.user.is_authenticated else None
-
-
 def _signed_in_id(request: HttpRequest) -> int:
     """The id of the person a login_required view serves."""
-    user_id = _user_id(request)
+    user_id = visitor_user_id(request)
     assert user_id is not None, "login_required lets only signed-in people in"
     return user_id
 
 
 def _shown(request: HttpRequest, lists: list[selectors.SuggestionList]) -> None:
-    """Log impressions of what a signed-in person is about to see (guests have no log)."""
-    user_id = _user_id(request)
-    if user_id is not None:
-        services.lists_shown_record(user_id=user_id, lists=lists, session_id=_session_id(request))
+    """Log impressions of what the person or guest is about to see (a guest's by session)."""
+    if any(shown.cards for shown in lists):
+        services.lists_shown_record(
+            user_id=visitor_user_id(request),
+            lists=lists,
+            session_id=visit_session_key(request),
+        )
 
 
 def _back(request: HttpRequest, dish: Dish | None) -> HttpResponseRedirect:
@@ -90,9 +84,11 @@ def search(request: HttpRequest) -> HttpResponse:
                 title="What v1 naive matching would have returned",
             )
             lists.append(naive)
-        user_id = _user_id(request)
+        user_id = visitor_user_id(request)
         if user_id is not None:
-            services.search_record(user_id=user_id, query=raw, session_id=_session_id(request))
+            services.search_record(
+                user_id=user_id, query=raw, session_id=visit_session_key(request)
+            )
         _shown(request, lists)
     context = {"query": query, "raw_query": raw, "compare": compare, "lists": lists}
     template = "web/_search_results.html" if is_htmx(request) else "web/search.html"
@@ -122,7 +118,7 @@ def order(request: HttpRequest) -> HttpResponse:
         user_id=_signed_in_id(request),
         dish=dish,
         origin=origin_from_params(request.POST),
-        session_id=_session_id(request),
+        session_id=visit_session_key(request),
     )
     messages.success(request, f"Ordered {dish.name} (a demo order: nothing to pay).")
     return _back(request, dish)
@@ -140,7 +136,7 @@ def rate(request: HttpRequest) -> HttpResponse:
         dish=dish,
         rating=form.cleaned_data["rating"],
         origin=origin_from_params(request.POST),
-        session_id=_session_id(request),
+        session_id=visit_session_key(request),
     )
     messages.success(request, f"Rated {dish.name} {form.cleaned_data['rating']} of 5.")
     return _back(request, dish)
@@ -157,7 +153,7 @@ def dismiss(request: HttpRequest) -> HttpResponse:
         user_id=_signed_in_id(request),
         dish=dish,
         origin=origin_from_params(request.POST),
-        session_id=_session_id(request),
+        session_id=visit_session_key(request),
     )
     if is_htmx(request):  # the card is replaced in place
         return render(request, "web/_dismissed.html", {"dish": dish})
@@ -165,18 +161,27 @@ def dismiss(request: HttpRequest) -> HttpResponse:
     return _back(request, None)
 
 
+@require_POST
+def click(request: HttpRequest) -> HttpResponse:
+    """A click on a suggestion, posted by static/js/suggestion-clicks.js as its link is followed
+    (a guest's logged by session): 204, or 400 with what was wrong."""
+    form = ClickForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+    services.suggestion_click(
+        user_id=visitor_user_id(request),
+        dish=form.cleaned_data["dish"],
+        origin=form.origin(),
+        session_id=visit_session_key(request),
+    )
+    return HttpResponse(status=204)
+
+
 @require_GET
-def click(request: HttpRequest, dish_id: int) -> HttpResponse:
-    """A click on a suggestion: logged (for a signed-in person), then the dish's page."""
+def dish_go(request: HttpRequest, dish_id: int) -> HttpResponse:
+    """The old click link (pages from before clicks were posted): the dish's page, logging
+    nothing, since a GET that a prefetcher or a crawler follows must not count as a click."""
     dish = get_object_or_404(Dish, pk=dish_id)
-    user_id = _user_id(request)
-    if user_id is not None:
-        services.suggestion_click(
-            user_id=user_id,
-            dish=dish,
-            origin=origin_from_params(request.GET),
-            session_id=_session_id(request),
-        )
     return redirect(reverse("catalog:dish-detail", args=[dish.slug]))
 
 

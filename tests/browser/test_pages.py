@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import uuid
 
 import pytest
@@ -52,6 +53,27 @@ def test_search_fried_chicken_shows_ranked_dishes_with_explanations(page):
     assert "Chicken Fried Rice" in v1.inner_text()
     assert "compare=v1" in page.url
 
+    # A guest's click: the link goes straight to the dish, the script posts the click.
+    link = v1.locator(".dish-card-title a").nth(2)
+    dish = link.inner_text()
+    link.click()
+    page.get_by_role("heading", level=1, name=dish).wait_for()
+    assert re.search(r"/dishes/[^/]+/$", page.url)
+    click = click_logged(dish)
+    assert click.user_id is None and click.session_id
+    assert (click.ranker, click.position, click.query) == ("v1", 2, "fried chicken")
+
+
+def click_logged(dish: str, seconds: float = 10.0) -> Event:
+    """The click on `dish` the page's beacon logged (it arrives a moment after the navigation)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        click = Event.objects.filter(event_type=EventType.CLICK, dish__name=dish).last()
+        if click is not None or time.monotonic() > deadline:
+            assert click is not None, f"no click on {dish} logged"
+            return click
+        time.sleep(0.1)
+
 
 def home_lists(tab) -> dict[str, list[str]]:
     """The home page's suggestion lists: heading -> dish names."""
@@ -82,8 +104,8 @@ def test_an_order_shows_in_the_history_and_changes_the_suggestions(page):
     because = after[f"Because you ordered {dish}"]
     assert because and dish not in because
     assert after != before
-    click = Event.objects.filter(event_type=EventType.CLICK).order_by("-id").first()
-    assert click is not None and click.ranker == "v4" and click.position == 0
+    click = click_logged(dish)
+    assert click.user_id is not None and click.ranker == "v4" and click.position == 0
     assert click.model_version == "food_wide_deep:1"
 
 

@@ -172,3 +172,25 @@ def test_staff_read_anyones_history(
     )
     rows = staff_client.get(HISTORY, {"user_id": "bob-2"}).json()["results"]
     assert [row["dish_id"] for row in rows] == [catalogue_in_db[2]]
+
+
+def test_a_guests_events_are_in_nobodys_history(
+    catalogue_in_db: list[int], staff_client: APIClient, alice_client: APIClient, bob: Profile
+) -> None:
+    from foodapp.interactions.services import event_record
+
+    for kind in ("impression", "click"):
+        event_record(
+            user_id=None, event_type=kind, dish_id=catalogue_in_db[0], session_id="a-guest-visit"
+        )
+    token_client(bob.user).post(
+        EVENTS, {"event_type": "order", "dish_id": catalogue_in_db[2]}, format="json"
+    )
+    for client, params in (
+        (alice_client, {}),
+        (staff_client, {}),
+        (staff_client, {"user_id": "bob-2"}),
+    ):
+        for kind in ("", "impression", "click"):
+            rows = client.get(HISTORY, {**params, "event_type": kind}).json()["results"]
+            assert all(row["dish_id"] != catalogue_in_db[0] for row in rows), (params, kind)

@@ -4,9 +4,13 @@ version and positions, in the real database (its own connection, so a transactio
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from foodapp.api.impressions import WRITER, ImpressionWriter
@@ -51,3 +55,37 @@ def test_one_bad_list_loses_only_itself(catalogue_in_db: list[int], alice: Profi
     assert writer.flush() == 2
     stored = Event.objects.filter(user=alice.user, event_type=EventType.IMPRESSION)
     assert sorted(stored.values_list("dish_id", flat=True)) == catalogue_in_db[:2]
+
+
+def _one_dish(dish_id: int) -> Ranking:
+    return Ranking((Suggestion(1, dish_id, 0.5, "popular"),), "v1", None, None, 1)
+
+
+def test_many_lists_are_written_with_a_fixed_number_of_queries(
+    catalogue_in_db: list[int], alice: Profile
+) -> None:
+    """The writer stores a whole queue at once (one look-up of people and dishes, one INSERT),
+    not a transaction per list: the queries do not grow with the number of lists."""
+
+    def queries_to_flush(lists: int) -> int:
+        writer = ImpressionWriter(flush_seconds=60)
+        for index in range(lists):
+            dish = catalogue_in_db[index % len(catalogue_in_db)]
+            writer.add(user_id=alice.user.pk, ranking=_one_dish(dish), query="")
+        with CaptureQueriesContext(connection) as captured:
+            assert writer.flush() == lists
+        return len(captured.captured_queries)
+
+    assert queries_to_flush(40) == queries_to_flush(2)
+
+
+def test_an_impression_keeps_the_time_it_was_served(
+    catalogue_in_db: list[int], alice: Profile
+) -> None:
+    writer = ImpressionWriter(flush_seconds=60)
+    served = timezone.now()
+    writer.add(user_id=alice.user.pk, ranking=_one_dish(catalogue_in_db[0]), query="")
+    time.sleep(1.1)
+    writer.flush()
+    stored = Event.objects.get(user=alice.user, event_type=EventType.IMPRESSION)
+    assert abs(stored.occurred_at - served) < timedelta(seconds=1)

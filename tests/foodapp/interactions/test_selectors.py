@@ -4,7 +4,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from foodapp.interactions.selectors import dish_popularity_counts, recent_dishes_by_user
+from foodapp.interactions.selectors import (
+    Shown,
+    dish_popularity_counts,
+    impression_latest,
+    recent_dishes_by_user,
+)
 from foodapp.interactions.services import EventInput, events_record_bulk
 from foodapp.interactions.training_examples import SplitCutoffs, training_examples_iter
 from recommender.datasets.food import LIST_JOIN, RECENT_LIMIT
@@ -149,3 +154,45 @@ def test_a_later_split_has_the_values_a_full_read_gives(history):
     assert len(validation) > 50
     assert validation == full
     assert any(e["dish_popularity"] > 10 and e["user_recent_dishes"] for e in validation.values())
+
+
+def test_the_latest_impression_is_the_persons_or_the_guest_visits_own():
+    ana, ben = UserFactory(), UserFactory()
+    dish, other = DishFactory(), DishFactory()
+
+    def shown(user_id, when, session="", dish=dish, **origin):
+        return EventInput(
+            user_id=user_id,
+            event_type="impression",
+            occurred_at=when,
+            dish_id=dish.pk,
+            session_id=session,
+            **origin,
+        )
+
+    events_record_bulk(
+        events=[
+            shown(ana.pk, at(hours=-3), "s1", ranker="v1", position=2),
+            shown(ana.pk, at(hours=-1), "s2", ranker="v4", model_version="m:1", position=0),
+            shown(ana.pk, at(hours=1), "s2", ranker="v2"),  # after the action
+            shown(ana.pk, at(minutes=-1), "s2", dish=other, ranker="v3"),  # another dish
+            shown(ben.pk, at(minutes=-1), "s3", ranker="v3"),
+            shown(None, at(minutes=-2), "guest-1", ranker="v2", position=5, query="tacos"),
+            shown(None, at(minutes=-1), "guest-2", ranker="v3"),
+        ]
+    )
+
+    def latest(user_id, session_id, **options):
+        return impression_latest(
+            dish_id=dish.pk, user_id=user_id, session_id=session_id, until=T0, **options
+        )
+
+    newest = Shown("v4", "m:1", 0, "")
+    assert latest(ana.pk, None) == newest  # any of Ana's sessions
+    assert latest(ana.pk, "s1") == Shown("v1", None, 2, "")
+    assert latest(ana.pk, None, since=at(minutes=-30)) is None
+    assert latest(None, "guest-1") == Shown("v2", None, 5, "tacos")
+    assert latest(None, "s2") is None  # a guest never finds a person's impressions
+    assert latest(None, "") is None and latest(None, None) is None  # nor every guest's
+    assert latest(ana.pk, None, claimed=Shown("v1", None, 2, "")) == Shown("v1", None, 2, "")
+    assert latest(ana.pk, None, claimed=Shown("v3", None, 0, "")) == newest  # not Ana's

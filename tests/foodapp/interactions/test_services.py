@@ -145,6 +145,36 @@ def test_event_record_writes_one_event_with_the_same_rules():
         event_record(user_id=user.pk, event_type="nope")
 
 
+def test_a_guests_events_have_no_user_and_share_their_visits_session():
+    user, other = UserFactory(), UserFactory()
+    dish = DishFactory()
+    guest = [
+        EventInput(
+            user_id=None, event_type=kind, occurred_at=T0, dish_id=dish.pk, session_id="visit-1"
+        )
+        for kind in ("impression", "click")
+    ]
+    people = [
+        EventInput(user_id=pk, event_type="impression", occurred_at=T0, dish_id=dish.pk)
+        for pk in (other.pk, user.pk)
+    ]
+    assert events_record_bulk(events=[people[0], guest[0], people[1], guest[1]]) == 4
+    one = event_record(user_id=None, event_type="click", dish_id=dish.pk, session_id="visit-2")
+    assert one.user_id is None and str(one).startswith("click by a guest at ")
+    rows = Event.objects.values_list("user_id", "event_type", "session_id")
+    assert sorted(rows, key=str) == sorted(
+        [
+            (other.pk, "impression", ""),
+            (user.pk, "impression", ""),
+            (None, "impression", "visit-1"),
+            (None, "click", "visit-1"),
+            (None, "click", "visit-2"),
+        ],
+        key=str,
+    )
+    assert Event.objects.of_people().count() == 2
+
+
 def test_upsert_updates_re_imported_events_instead_of_duplicating():
     user = UserFactory()
     dish = DishFactory()

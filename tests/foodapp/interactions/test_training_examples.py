@@ -172,6 +172,27 @@ def test_a_session_straddling_the_cutoff_is_labelled_as_one(log):
     assert validation == []
 
 
+def test_a_guests_impressions_and_clicks_make_no_example_and_move_no_cutoff(log):
+    before = list(training_examples_iter(split="train", cutoffs=FAR, negatives_per_positive=2))
+    quantiles = training_split_cutoffs()
+    events_record_bulk(
+        events=[
+            EventInput(
+                user_id=None,
+                event_type=kind,
+                occurred_at=at(hours=hours),
+                dish_id=log["ids"]["A"],
+                session_id="guest-visit",
+                position=0,
+            )
+            for kind, hours in (("impression", 3), ("click", 3), ("impression", 30))
+        ]
+    )
+    after = list(training_examples_iter(split="train", cutoffs=FAR, negatives_per_positive=2))
+    assert after == before and "None" not in {e["user_id"] for e in after}
+    assert training_split_cutoffs() == quantiles
+
+
 def test_quantile_cutoffs():
     user = UserFactory()
     dish = DishFactory()

@@ -69,6 +69,22 @@ def test_the_app_models_read_neither_the_uci_ratings_nor_the_restaurants(
     assert seen == app_log_and_uci_ratings["people"]  # not the UCI rater
 
 
+def test_a_guests_impressions_are_no_one_seen_before_the_test_split(app_log_and_uci_ratings):
+    dish = DishFactory(name="Shown to a guest", course="main")
+    guest = EventInput(
+        user_id=None,
+        event_type="impression",
+        occurred_at=T0 + timedelta(hours=1),
+        dish_id=dish.pk,
+        session_id="guest-visit",
+        position=0,
+    )
+    events_record_bulk(events=[guest])
+    _, seen = food_test_load(seed=0)
+    assert seen == app_log_and_uci_ratings["people"]  # no "None" person
+    assert "None" not in set(food_data_load(seed=0).train["user_id"])
+
+
 def test_the_uci_prefix_still_reads_the_uci_ratings_alone(app_log_and_uci_ratings):
     data = food_data_load(seed=0, item_prefix=UCI_PREFIX)
     every_split = _dishes(data.train) | _dishes(data.validation) | _dishes(data.test)

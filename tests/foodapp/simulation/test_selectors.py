@@ -28,6 +28,17 @@ def test_catalogue_reads_dishes_in_id_order_with_their_labels(catalogue_in_db):
 @pytest.mark.django_db
 def test_a_past_run_rebuilds_the_same_world(catalogue_in_db):
     assert not simulation_events_exist()
+    guest = Event.objects.create(
+        user=None,
+        session_id="a-guest-visit",
+        event_type="impression",
+        dish=Dish.objects.first(),
+        occurred_at=datetime(2025, 12, 1, tzinfo=UTC),
+        hour=0,
+        weekday=0,
+    )
+    assert not simulation_events_exist()  # a guest browsing an empty site is no history
+    guest.delete()
     summary = simulation_run(users=8, sessions=40, seed=4, start=datetime(2026, 1, 1, tzinfo=UTC))
     run = simulation_run_latest()
     assert run is not None and run.pk == summary.run_id

@@ -222,6 +222,18 @@ def test_per_arm_figures_by_hand_without_a_verdict(hand_built_test: Experiment) 
     assert report.verdict == VERDICT_NONE
 
 
+def test_guests_count_in_no_arm(hand_built_test: Experiment) -> None:
+    """A guest is never assigned (always served the control): their sessions, which cannot
+    order, would pull the control's order rate down and count as one more person."""
+    ana = UserFactory()
+    log(ana, "s1", impressions=2, orders=1, version="toy:1")
+    log(None, "guest-visit-1", impressions=3, orders=0, version="toy:1")
+    log(None, "guest-visit-2", impressions=3, orders=0, version="toy:1")
+    control = experiment_arms_report(experiment=hand_built_test).control
+    assert (control.people, control.sessions, control.impressions, control.orders) == (1, 1, 2, 1)
+    assert control.order_rate == pytest.approx(1.0)
+
+
 def test_a_verdict_only_when_the_interval_excludes_zero(hand_built_test: Experiment) -> None:
     people = [UserFactory() for _ in range(8)]
     # Control [0, 0, 0, 1]: mean 0.25, sample variance (3 * 0.0625 + 0.5625) / 3 = 0.25.

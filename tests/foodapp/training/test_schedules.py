@@ -155,3 +155,6 @@ def test_the_food_models_newest_data_is_the_latest_example_event() -> None:
     EventFactory(occurred_at=T0 + timedelta(hours=2), event_type=EventType.ORDER)
     EventFactory(occurred_at=T0 + timedelta(days=3), event_type=EventType.SEARCH, dish=None)
     assert newest_example_event_at() == T0 + timedelta(hours=2)
+    # A guest browsing is no new data: it trains nothing, so it must not make a retrain due.
+    EventFactory(occurred_at=T0 + timedelta(days=4), user=None, session_id="a-guest-visit")
+    assert newest_example_event_at() == T0 + timedelta(hours=2)

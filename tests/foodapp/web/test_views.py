@@ -4,24 +4,39 @@ impressions, the persona switch, escaping and the security headers."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from html import unescape
+from urllib.parse import parse_qsl
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from foodapp.catalog.models import Dish
 from foodapp.interactions.models import Event, EventType
+from foodapp.interactions.query_text import MAX_QUERY_LENGTH
+from foodapp.interactions.services import event_record
 from foodapp.web.forms import ERROR_NOT_A_PERSONA
+from foodapp.web.selectors import ATTRIBUTION_WINDOW
 from tests.foodapp.catalog.factories import CuisineFactory, DishFactory
-from tests.foodapp.people.factories import ProfileFactory
+from tests.foodapp.people.factories import ProfileFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def names_in(html: str) -> list[str]:
     """Dish names linked from a dish list or a suggestion list, in page order."""
-    return re.findall(r'<a href="/(?:dishes/[^"/]+/|go/\d+/[^"]*)">([^<]+)</a>', html)
+    return re.findall(r'<a href="/dishes/[^"/]+/"[^>]*>([^<]+)</a>', html)
+
+
+def card_links(html: str) -> dict[str, tuple[str, str, str]]:
+    """Each suggestion card's dish name -> (link, dish id, origin) as the page renders them."""
+    found = re.findall(
+        r'<a href="([^"]+)" data-click-dish="(\d+)" data-click-origin="([^"]*)">([^<]+)</a>', html
+    )
+    return {name: (href, dish, unescape(origin)) for href, dish, origin, name in found}
 
 
 @pytest.fixture
@@ -143,11 +158,24 @@ def test_search_ranks_explains_logs_and_compares_with_v1(client, catalogue_in_db
     assert "What v1 naive" not in partial.content.decode()
 
 
-def test_a_guest_gets_popular_varied_suggestions_and_no_log(client, catalogue_in_db):
+def test_a_guest_gets_popular_varied_suggestions_logged_under_one_visit(client, catalogue_in_db):
     html = client.get("/").content.decode()
     assert "Popular and varied" in html and names_in(html)
     assert "Not for me" not in html  # actions only for a signed-in person
-    assert not Event.objects.exists()
+    visit = client.session.session_key
+    assert visit  # the first page gave the guest a session (and its cookie)
+    shown = Event.objects.filter(event_type=EventType.IMPRESSION)
+    assert shown.count() == len(names_in(html))
+    assert set(shown.values_list("user_id", "session_id", "ranker")) == {(None, visit, "v1")}
+    search = client.get("/search/", {"q": "tacos"}).content.decode()
+    client.get("/dishes/lasagna/")
+    assert client.session.session_key == visit
+    assert set(Event.objects.values_list("user_id", "session_id")) == {(None, visit)}
+    assert shown.filter(query="tacos").count() == len(names_in(search))
+    assert not Event.objects.filter(event_type=EventType.SEARCH).exists()  # searches: people's
+    other = Client()
+    other.get("/")
+    assert other.session.session_key not in ("", None, visit)
 
 
 def test_a_sign_up_with_favourite_cuisines_gets_them_on_the_first_page(client, catalogue_in_db):
@@ -174,16 +202,19 @@ def test_a_sign_up_with_favourite_cuisines_gets_them_on_the_first_page(client, c
 def test_an_order_is_logged_with_its_origin_and_changes_the_next_suggestions(
     client, catalogue_in_db, person
 ):
-    dish = Dish.objects.get(name="Lasagna")
     before = client.get("/").content.decode()
     assert "Because you ordered" not in before
+    dish = Dish.objects.get(name=names_in(before)[1])
+    shown = Event.objects.filter(user=person, event_type=EventType.IMPRESSION, dish=dish)
+    impression = shown.order_by("-occurred_at", "-id").first()
     response = client.post(
         "/order/",
         {
             "dish": dish.pk,
+            # Forged: no impression of the dish says so. The logged one (v1, no model) counts.
             "ranker": "v4",
             "model_version": "food_wide_deep:3",
-            "position": "2",
+            "position": "7",
             "q": "italian food",
             "next": "/search/?q=italian",
         },
@@ -192,15 +223,79 @@ def test_an_order_is_logged_with_its_origin_and_changes_the_next_suggestions(
     event = Event.objects.get(user=person, event_type=EventType.ORDER)
     assert (event.dish_id, event.ranker, event.model_version, event.position, event.query) == (
         dish.pk,
-        "v4",
-        "food_wide_deep:3",
-        2,
-        "italian food",
+        "v1",
+        None,
+        impression.position,
+        "",
     )
     after = client.get("/").content.decode()
-    assert "Because you ordered Lasagna" in after
+    assert f"Because you ordered {dish.name}" in after
     history = client.get("/history/").content.decode()
-    assert "Lasagna" in history and "ordered" in history
+    assert dish.name in history and "ordered" in history
+
+
+def shown_to(user, dish, *, ago: timedelta, session: str = "", **origin) -> None:
+    """Log an impression of `dish` by `user` (None: a guest's visit `session`) `ago` ago."""
+    event_record(
+        user_id=user.pk if user is not None else None,
+        event_type=EventType.IMPRESSION,
+        dish_id=dish.pk,
+        occurred_at=timezone.now() - ago,
+        session_id=session,
+        **origin,
+    )
+
+
+FORGED = {"ranker": "v4", "model_version": "food_wide_deep:3", "position": "0", "q": "pizza"}
+
+
+def test_an_action_without_an_impression_behind_it_credits_no_ranker(
+    client, catalogue_in_db, person
+):
+    dish, other = Dish.objects.get(name="Lasagna"), UserFactory()
+    client.get("/")  # the browser session exists
+    shown_to(other, dish, ago=timedelta(minutes=1), ranker="v2", position=1)
+    shown_to(None, dish, ago=timedelta(minutes=1), session=client.session.session_key, ranker="v2")
+    shown_to(person, dish, ago=ATTRIBUTION_WINDOW + timedelta(minutes=1), ranker="v2")
+    for url in ("/order/", "/dismiss/", "/rate/"):
+        assert client.post(url, {"dish": dish.pk, "rating": "4", **FORGED}).status_code == 302
+    stored = Event.objects.filter(user=person, dish=dish).exclude(event_type=EventType.IMPRESSION)
+    assert stored.count() == 3
+    assert set(stored.values_list("ranker", "model_version", "position", "query")) == {
+        (None, None, None, "")
+    }
+
+
+def test_the_posted_origin_chooses_among_the_impressions_of_the_dish(
+    client, catalogue_in_db, person
+):
+    dish = Dish.objects.get(name="Lasagna")
+    shown_to(person, dish, ago=timedelta(minutes=2), ranker="v1", position=3)
+    shown_to(
+        person,
+        dish,
+        ago=timedelta(minutes=1),
+        ranker="v4",
+        model_version="food_wide_deep:3",
+        position=0,
+        query="pizza",
+    )
+    claims = (
+        {"ranker": "v1", "position": "3"},  # the older impression: it backs the claim
+        FORGED,  # the newer one, exactly
+        {},  # nothing claimed: the newest
+        {"ranker": "v2", "position": "3"},  # no impression says so: the newest
+    )
+    for claim in claims:
+        client.post("/order/", {"dish": dish.pk, **claim})
+    orders = Event.objects.filter(user=person, event_type=EventType.ORDER).order_by("id")
+    newest = ("v4", "food_wide_deep:3", 0, "pizza")
+    assert list(orders.values_list("ranker", "model_version", "position", "query")) == [
+        ("v1", None, 3, ""),
+        newest,
+        newest,
+        newest,
+    ]
 
 
 def test_an_order_to_another_site_returns_to_the_dish_page(client, catalogue_in_db, person):
@@ -290,24 +385,81 @@ def test_every_form_needs_its_csrf_token(catalogue_in_db):
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(ProfileFactory().user)
     dish = Dish.objects.first()
-    for url in ("/order/", "/rate/", "/dismiss/", "/personas/"):
+    for url in ("/order/", "/rate/", "/dismiss/", "/personas/", "/clicks/"):
         assert strict.post(url, {"dish": dish.pk, "rating": "3"}).status_code == 403, url
     assert not Event.objects.exists()
     page = strict.get(f"/dishes/{dish.slug}/").content.decode()
     assert page.count('name="csrfmiddlewaretoken"') >= 3  # log out, order, rate
 
 
-def test_a_click_is_logged_with_its_origin_then_opens_the_dish(client, catalogue_in_db, person):
+def test_a_click_is_posted_answered_204_and_logged_with_the_impression_behind_it(
+    client, catalogue_in_db, person
+):
     dish = Dish.objects.get(name="Espresso")
-    response = client.get(f"/go/{dish.pk}/", {"ranker": "v2", "position": "4", "q": "coffee"})
-    assert response.status_code == 302 and response["Location"] == f"/dishes/{dish.slug}/"
+    shown_to(person, dish, ago=timedelta(seconds=5), ranker="v2", position=4, query="coffee")
+    claim = {"ranker": "v2", "position": "4", "q": "coffee"}
+    response = client.post("/clicks/", {"dish": dish.pk, **claim})
+    assert response.status_code == 204 and not response.content
     click = Event.objects.get(event_type=EventType.CLICK)
-    assert (click.dish_id, click.ranker, click.position, click.query) == (
+    assert (click.user_id, click.dish_id, click.ranker, click.position, click.query) == (
+        person.pk,
         dish.pk,
         "v2",
         4,
         "coffee",
     )
+    assert click.session_id == client.session.session_key
+    assert client.get("/clicks/").status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({}, "dish", "This field is required"),
+        ({"dish": "999999"}, "dish", "That dish does not exist"),
+        ({"dish": "DISH", "position": "-1"}, "position", "greater than or equal to 0"),
+        ({"dish": "DISH", "position": "first"}, "position", "Enter a whole number"),
+        ({"dish": "DISH", "ranker": "v9"}, "ranker", "ranker: one of v1, "),
+        ({"dish": "DISH", "model_version": "latest"}, "model_version", "<model>:<number>"),
+        ({"dish": "DISH", "q": "x" * 300}, "q", f"at most {MAX_QUERY_LENGTH} characters"),
+    ],
+)
+def test_a_bad_click_answers_400_saying_what_was_wrong_and_stores_nothing(
+    client, catalogue_in_db, data, field, message
+):
+    dish = Dish.objects.first()
+    data = {key: str(dish.pk) if value == "DISH" else value for key, value in data.items()}
+    response = client.post("/clicks/", data)
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    errors = response.json()["errors"]
+    assert list(errors) == [field] and message in errors[field][0]["message"]
+    assert not Event.objects.filter(event_type=EventType.CLICK).exists()
+
+
+def test_a_guests_click_is_logged_under_their_visit(client, catalogue_in_db):
+    html = client.get("/").content.decode()
+    href, dish_id, origin = next(iter(card_links(html).values()))
+    assert client.post("/clicks/", {"dish": dish_id, **dict(parse_qsl(origin))}).status_code == 204
+    click = Event.objects.get(event_type=EventType.CLICK)
+    impression = Event.objects.get(event_type=EventType.IMPRESSION, dish_id=dish_id)
+    assert click.user_id is None and click.session_id == client.session.session_key
+    assert (click.ranker, click.position) == ("v1", impression.position)
+    assert client.get(href).status_code == 200
+
+
+def test_card_links_go_straight_to_the_dish_and_the_old_click_link_logs_nothing(
+    client, catalogue_in_db, person
+):
+    html = client.get("/").content.decode()
+    links = card_links(html)
+    assert links and 'data-click-url="/clicks/"' in html and 'data-csrf-token="' in html
+    for name, (href, _, origin) in links.items():
+        assert href == reverse("catalog:dish-detail", args=[Dish.objects.get(name=name).slug])
+        assert dict(parse_qsl(origin))["ranker"] == "v1"
+    dish = Dish.objects.get(name="Espresso")
+    response = client.get(f"/go/{dish.pk}/", {"ranker": "v1", "position": "0"})
+    assert response.status_code == 302 and response["Location"] == f"/dishes/{dish.slug}/"
+    assert not Event.objects.filter(event_type=EventType.CLICK).exists()
     assert client.get("/go/999999/").status_code == 404
 
 
@@ -317,7 +469,7 @@ def test_the_home_page_logs_impressions_for_a_signed_in_person(client, catalogue
     impressions = Event.objects.filter(user=person, event_type=EventType.IMPRESSION)
     assert impressions.count() == len(shown) > 0
     assert sorted(impressions.values_list("position", flat=True))[:2] == [0, 1]
-    assert "/go/" in html and "ranker=v1" in html  # clicks carry the origin too
+    assert 'data-click-origin="ranker=v1' in html  # clicks carry the origin too
 
 
 # --- Personas ---------------------------------------------------------------------------------
