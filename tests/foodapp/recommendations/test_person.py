@@ -71,3 +71,10 @@ def test_a_person_is_read_with_three_queries_however_long_their_log(catalogue_in
         person_for(user=user, now=now)
 
     assert len(captured.captured_queries) == 3
+
+
+def test_a_persons_home_is_where_their_profile_says_and_none_without_one():
+    placed = ProfileFactory(latitude=22.15, longitude=-100.98).user
+    unplaced = ProfileFactory().user
+    assert person_for(user=placed).home == (22.15, -100.98)
+    assert person_for(user=unplaced).home is None
