@@ -23,7 +23,13 @@ loglevel = "warning"
 def post_worker_init(worker: object) -> None:
     """Load and warm up the served model versions before the worker takes its first request
     (loading a SavedModel and compiling its ranking take seconds); a failure (no database yet,
-    no trained model) is logged and the worker serves anyway, loading on first use."""
+    no trained model) is logged and the worker serves anyway, loading on first use.
+
+    Then everything loaded so far (Django, TensorFlow, the model) is moved out of the garbage
+    collector's reach with gc.freeze(): those objects live as long as the worker, and without
+    it every full collection walks all of them while the worker's request threads wait.
+    """
+    import gc
     import logging
 
     from django.db import connections
@@ -36,3 +42,5 @@ def post_worker_init(worker: object) -> None:
         logging.getLogger("foodapp.gunicorn").warning("warming up failed", exc_info=True)
     finally:
         connections.close_all()  # the request threads open their own
+    gc.collect()
+    gc.freeze()

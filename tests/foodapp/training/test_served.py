@@ -235,10 +235,16 @@ def test_a_web_worker_warms_the_served_versions_up_before_its_first_request(
 
     # The hook closes the worker's connections after warming; not the test's own.
     monkeypatch.setattr(connections, "close_all", lambda: None)
+    # It then freezes what the worker has loaded; recorded here, not done to the test process.
+    import gc
+
+    frozen: list[bool] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
     SERVED.invalidate()
     config = runpy.run_path(str(Path(__file__).resolve().parents[3] / "gunicorn.conf.py"))
     config["post_worker_init"](object())
     assert [(p.name, p.version) for p in warmed] == [("census", census_version.version)]
+    assert frozen == [True]
 
     def broken() -> None:
         raise OSError("database down")
