@@ -80,6 +80,10 @@ def env_path(name: str, default: Path) -> Path:
     return Path(raw).expanduser().resolve() if raw else default
 
 
+# Seconds a thread keeps its database connection between requests (both backends).
+CONN_MAX_AGE = 60
+
+
 def database_from_env(*, default_sqlite_path: Path) -> dict[str, Any]:
     """Return Django's DATABASES['default'] from DATABASE_URL, or SQLite under var/.
 
@@ -103,17 +107,24 @@ def database_from_env(*, default_sqlite_path: Path) -> dict[str, Any]:
         return sqlite_database(Path(config["NAME"]))
     if not config.get("NAME"):
         raise ImproperlyConfigured("DATABASE_URL must name a database, e.g. postgres://host/db.")
-    config.setdefault("CONN_MAX_AGE", 60)
+    config.setdefault("CONN_MAX_AGE", CONN_MAX_AGE)
     config["CONN_HEALTH_CHECKS"] = True
     return config
 
 
 def sqlite_database(path: Path) -> dict[str, Any]:
-    """Return a SQLite configuration tuned for a web server, a worker and beat sharing one file."""
+    """Return a SQLite configuration tuned for a web server, a worker and beat sharing one file.
+
+    Each thread keeps its connection between requests (CONN_MAX_AGE), as on PostgreSQL: opening
+    one runs the PRAGMAs below and starts with an empty page cache, and under load the web
+    workers spent about a fifth of their time opening and closing connections.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
+        "CONN_MAX_AGE": CONN_MAX_AGE,
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             "timeout": 30,
             "transaction_mode": "IMMEDIATE",

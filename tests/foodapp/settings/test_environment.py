@@ -47,6 +47,8 @@ def test_no_database_url_means_sqlite_under_var(
     config = database_from_env(default_sqlite_path=tmp_path / "db.sqlite3")
     assert config["ENGINE"] == "django.db.backends.sqlite3"
     assert config["NAME"] == str(tmp_path / "db.sqlite3")
+    # Connections are kept between requests (and checked before reuse), as on PostgreSQL.
+    assert config["CONN_MAX_AGE"] > 0 and config["CONN_HEALTH_CHECKS"] is True
 
 
 def test_postgres_url_is_parsed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
