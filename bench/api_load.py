@@ -22,6 +22,8 @@ story's searches per person) and two cache states:
   `--warm-seconds` (answers from the cache).
 Each row counts the answers that said "cached": none in a cold row, nearly all in a warm one.
 Every list is logged as impressions, as a real client's would be, unless --no-impressions.
+Each row also gives the CPU time the gunicorn workers used per request (from /proc), which other
+processes on a shared machine move far less than they move latency.
 
 Each of those runs twice: saturated (each connection sends its next request as soon as the answer
 is in: the most the server can answer, and latency that is mostly queueing, connections /
@@ -150,6 +152,7 @@ class Result:
     name: str
     connections: int
     offered: int  # requests/s the paced row offers; 0 for a saturated row
+    server_cpu_ms: float  # CPU time of the gunicorn workers per request (all their threads)
     requests: int
     p50_ms: float
     p99_ms: float
@@ -217,7 +220,25 @@ def wrk_load(
     return dict(json.loads(figures[-1]))
 
 
-def summary(name: str, connections: int, offered: int, figures: dict[str, Any]) -> Result:
+def workers_cpu_seconds(server: subprocess.Popen[bytes]) -> float:
+    """CPU seconds (user + system, all threads) the gunicorn workers of `server` have used
+    (Linux /proc): a figure that, unlike latency, other processes on the machine hardly move."""
+    listed = subprocess.run(
+        ["pgrep", "-P", str(server.pid)], capture_output=True, text=True, check=False
+    ).stdout.split()
+    total = 0.0
+    for pid in listed:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def summary(
+    name: str, connections: int, offered: int, figures: dict[str, Any], server_cpu: float
+) -> Result:
     """p50/p99 in ms, requests per second, errors and cached answers of one wrk run."""
     errors = sum(
         int(figures[field])
@@ -227,6 +248,7 @@ def summary(name: str, connections: int, offered: int, figures: dict[str, Any]) 
         name=name,
         connections=connections,
         offered=offered,
+        server_cpu_ms=1000 * server_cpu / max(int(figures["requests"]), 1),
         requests=int(figures["requests"]),
         p50_ms=float(figures["p50_us"]) / 1000,
         p99_ms=float(figures["p99_us"]) / 1000,
@@ -294,6 +316,7 @@ def main() -> None:
                     cache_empty()
                     if state == "warm":
                         send_each_once(base, requests, connections)  # every person's list cached
+                    cpu_before = workers_cpu_seconds(server)
                     figures = wrk_load(
                         base=base,
                         requests=requests,
@@ -302,7 +325,10 @@ def main() -> None:
                         cycle=state == "warm",
                         rate=rate,
                     )
-                    results.append(summary(f"{kind} {state}", connections, rate, figures))
+                    server_cpu = workers_cpu_seconds(server) - cpu_before
+                    results.append(
+                        summary(f"{kind} {state}", connections, rate, figures, server_cpu)
+                    )
                 for done in results[-4:]:
                     print(f"done: {done}", file=sys.stderr, flush=True)
     finally:
@@ -341,15 +367,16 @@ def report(
     print()
     print(
         "| requests | cache | connections | load | sent | cached | p50 ms | p99 ms | req/s "
-        "| errors |"
+        "| server CPU ms/req | errors |"
     )
-    print("|---|---|---:|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         kind, state = r.name.split()
         load = f"paced {r.offered}/s" if r.offered else "saturated"
         print(
             f"| {kind} | {state} | {r.connections} | {load} | {r.requests} | {r.cached} | "
-            f"{r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.per_second:.0f} | {r.errors} |"
+            f"{r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.per_second:.0f} | {r.server_cpu_ms:.2f} | "
+            f"{r.errors} |"
         )
     for r in results:
         if r.exhausted and r.name.endswith("cold"):
