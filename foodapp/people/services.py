@@ -23,8 +23,17 @@ class PersonValidationError(ValueError):
     """A person that cannot be written; the message names the field."""
 
 
-# The profile columns an upsert replaces.
+# The profile columns an upsert replaces (see _profile_apply).
 _PROFILE_FIELDS = ("diet_restrictions", "area", "latitude", "longitude", "attributes")
+
+
+def _profile_apply(profile: Profile, person: PersonInput) -> None:
+    """Copy an upserted person's _PROFILE_FIELDS onto their existing profile (the import's
+    attributes merged into the stored ones)."""
+    profile.diet_restrictions = list(person.diet_restrictions)
+    profile.area = person.area
+    profile.latitude, profile.longitude = person.latitude, person.longitude
+    profile.attributes = {**profile.attributes, **person.attributes}
 
 
 def person_validate(person: PersonInput) -> None:
@@ -144,20 +153,8 @@ def person_upsert(*, person: PersonInput) -> tuple[int, bool]:
         user = profile.user
         user.first_name = person.name[:150]
         user.save(update_fields=["first_name"])
-        profile.diet_restrictions = list(person.diet_restrictions)
-        profile.area = person.area
-        profile.latitude, profile.longitude = person.latitude, person.longitude
-        profile.attributes = {**profile.attributes, **person.attributes}
-        profile.save(
-            update_fields=[
-                "diet_restrictions",
-                "area",
-                "latitude",
-                "longitude",
-                "attributes",
-                "updated",
-            ]
-        )
+        _profile_apply(profile, person)
+        profile.save(update_fields=[*_PROFILE_FIELDS, "updated"])
         cuisines = cuisines_get_or_create(names=person.favourite_cuisines)
         profile.favourite_cuisines.set(cuisines.values())
     return user.pk, False
@@ -221,17 +218,10 @@ def people_upsert_bulk(*, people: Sequence[PersonInput]) -> tuple[int, int]:
             person = latest[key]
             profile.user.first_name = person.name[:150]
             users.append(profile.user)
-            profile.diet_restrictions = list(person.diet_restrictions)
-            profile.area = person.area
-            profile.latitude, profile.longitude = person.latitude, person.longitude
-            profile.attributes = {**profile.attributes, **person.attributes}
+            _profile_apply(profile, person)
         get_user_model().objects.bulk_update(users, ["first_name"], batch_size=500)
         profiles = list(existing.values())
-        Profile.objects.bulk_update(
-            profiles,
-            [*_PROFILE_FIELDS, "updated"],
-            batch_size=500,
-        )
+        Profile.objects.bulk_update(profiles, [*_PROFILE_FIELDS, "updated"], batch_size=500)
         through = Profile.favourite_cuisines.through
         ids = [profile.pk for profile in profiles]
         for start in range(0, len(ids), 500):
